@@ -1,0 +1,28 @@
+/* File helpers. Writes that other processes may read are atomic: a temp file
+ * in the same directory, fsync, rename, fsync of the directory. */
+#ifndef SKIFF_COMMON_FS_H
+#define SKIFF_COMMON_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+/* mkdir -p; existing directories are fine. */
+int sk_mkdir_p(const char *path, mode_t mode, struct sk_error *err);
+/* Write data to path atomically (temp + rename), with the given mode. */
+int sk_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                         struct sk_error *err);
+/* Read a whole file; *ret_data is NUL-terminated (the NUL is not counted). */
+int sk_read_file(const char *path, char **ret_data, size_t *ret_len, struct sk_error *err);
+/* rm -rf relative to dirfd (AT_FDCWD for a path); never follows symlinks, never
+ * crosses into another mount. A missing path is fine. Makes read-only
+ * directories writable as needed. */
+int sk_rm_rf_at(int dirfd, const char *path, struct sk_error *err);
+int sk_rm_rf(const char *path, struct sk_error *err);
+/* fsync the directory holding path (or path itself if it is a directory). */
+int sk_fsync_dir(const char *dir);
+/* 1 if path exists (lstat), 0 if not. */
+int sk_path_exists(const char *path);
+
+#endif
