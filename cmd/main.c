@@ -1,2 +1,161 @@
+/* skiff: the entry point. Global flags, then a command. */
+#include "cmd/cmd.h"
+#include "common/util.h"
+
 #include <stdio.h>
-int main(void) { puts("skiff"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#define U(x) x
+
+const struct cmd cmd_table_of_commands[] = {
+    {"pull", cmd_pull, "Pull an image from a registry",
+     "skiff pull [options] IMAGE\n\n"
+     "Options:\n"
+     "  --authfile FILE        path of the authentication file\n"
+     "  --cert-dir DIR         certificates (*.crt CAs, *.cert/*.key client) for the registry\n"
+     "  --creds USER:PASS      credentials for the registry\n"
+     "  --platform OS/ARCH[/VARIANT]  platform to pick from a multi-platform image\n"
+     "  --arch ARCH, --os OS, --variant V  the same, one part at a time\n"
+     "  -q, --quiet            no progress output, only the image ID\n"
+     "  --tls-verify[=BOOL]    verify TLS and refuse plain HTTP (default true, or registries.conf)\n"},
+    {"images", cmd_images, "List images in local storage",
+     "skiff images [options] [IMAGE]\n\n"
+     "Options:\n"
+     "  -a, --all              all images (accepted for podman compatibility)\n"
+     "  --digests              show digests\n"
+     "  --format FORMAT        \"json\", or a Go template like \"{{.Repository}}:{{.Tag}}\"\n"
+     "  --no-trunc             do not truncate image IDs\n"
+     "  -n, --noheading        no header line\n"
+     "  -q, --quiet            only image IDs\n"},
+    {"image", cmd_image, "Manage images (ls, inspect, rm, pull, tag)",
+     "skiff image COMMAND\n\n"
+     "Commands: ls (list), inspect, rm, pull, tag\n"},
+    {"inspect", cmd_inspect, "Display low-level information on images",
+     "skiff inspect [options] NAME [NAME...]\n\n"
+     "Options:\n"
+     "  -f, --format FORMAT    \"json\" or a Go template like \"{{.Id}}\"\n"
+     "  -t, --type TYPE        image (containers come later)\n"},
+    {"rmi", cmd_rmi, "Remove images from local storage",
+     "skiff rmi [options] IMAGE [IMAGE...]\n\n"
+     "Options:\n"
+     "  -a, --all              remove all images\n"
+     "  -f, --force            remove even if the image has several names\n"
+     "  -i, --ignore           no error for images that do not exist\n"},
+    {"tag", cmd_tag, "Add an additional name to a local image",
+     "skiff tag IMAGE TARGET_NAME [TARGET_NAME...]\n"},
+    {"login", cmd_login, "Log in to a container registry",
+     "skiff login [options] REGISTRY\n\n"
+     "Options:\n"
+     "  --authfile FILE        where to store the credentials\n"
+     "  --cert-dir DIR         certificates for the registry\n"
+     "  --get-login            print the user name logged in to REGISTRY\n"
+     "  -p, --password PASS    password\n"
+     "  --password-stdin       read the password from standard input\n"
+     "  --tls-verify[=BOOL]    verify TLS (default true)\n"
+     "  -u, --username USER    user name\n"},
+    {"logout", cmd_logout, "Log out of a container registry",
+     "skiff logout [options] REGISTRY\n\n"
+     "Options:\n"
+     "  -a, --all              remove every stored login\n"
+     "  --authfile FILE        the authentication file\n"},
+    {"info", cmd_info, "Display skiff and host information",
+     "skiff info [options]\n\n"
+     "Options:\n"
+     "  -f, --format FORMAT    \"json\" or a Go template\n"},
+    {"version", cmd_version, "Display the skiff version",
+     "skiff version [options]\n\n"
+     "Options:\n"
+     "  -f, --format FORMAT    \"json\"\n"},
+    {"help", cmd_help, "Show help for skiff or a command", "skiff help [COMMAND]\n"},
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct cmd *cmd_find(const char *name)
+{
+    for (const struct cmd *c = cmd_table_of_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static void main_usage(FILE *f)
+{
+    fprintf(f, "skiff - a daemonless container engine\n\n"
+               "Usage: skiff [global options] COMMAND [options] [args]\n\n"
+               "Global options:\n"
+               "  --root DIR      storage root (default /var/lib/skiff; rootless: "
+               "$XDG_DATA_HOME/skiff)\n"
+               "  --runroot DIR   run state (default /run/skiff; rootless: "
+               "$XDG_RUNTIME_DIR/skiff)\n"
+               "  -h, --help      this help\n"
+               "  -v, --version   print the version\n\n"
+               "Commands:\n");
+    for (const struct cmd *c = cmd_table_of_commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\nRun 'skiff COMMAND --help' for a command's options.\n");
+}
+
+int cmd_help(const struct cmd_globals *g, int argc, char **argv)
+{
+    if (argc > 1) {
+        const struct cmd *c = cmd_find(argv[1]);
+        if (!c)
+            return cmd_failf("unknown command \"%s\" (see 'skiff help')", argv[1]);
+        cmd_print_usage(c, stdout);
+        return 0;
+    }
+    main_usage(stdout);
+    return 0;
+}
+
+/* --flag VALUE or --flag=VALUE for the global string flags. */
+static int global_value(int argc, char **argv, int *i, const char *flag, const char **ret)
+{
+    size_t n = strlen(flag);
+    if (strncmp(argv[*i], flag, n) != 0)
+        return 0;
+    if (argv[*i][n] == '=') {
+        *ret = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *ret = argv[++*i];
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    struct cmd_globals g = {.prog = "skiff"};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            main_usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {
+            printf("skiff version %s\n", SKIFF_VERSION);
+            return 0;
+        }
+        int r;
+        if ((r = global_value(argc, argv, &i, "--root", &g.root)) ||
+            (r = global_value(argc, argv, &i, "--runroot", &g.runroot))) {
+            if (r < 0)
+                return cmd_failf("flag needs an argument: %s", a);
+            continue;
+        }
+        return cmd_failf("unknown flag: %s (see 'skiff --help')", a);
+    }
+    if (i >= argc) {
+        main_usage(stderr);
+        return cmd_failf("missing command (see 'skiff --help')");
+    }
+    const struct cmd *c = cmd_find(argv[i]);
+    if (!c)
+        return cmd_failf("unrecognized command `skiff %s` (see 'skiff --help')", argv[i]);
+    return c->run(&g, argc - i, argv + i);
+}

@@ -11,6 +11,7 @@
 #define SKIFF_REGISTRY_AUTH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/error.h"
 

@@ -1,0 +1,84 @@
+/* The command line: parse flags, call the engine, print. The only place that
+ * prints an error, once, as "skiff: error: <msg>". Exit codes as podman's:
+ * 125 engine error, 126 cannot invoke, 127 not found, else the container's. */
+#ifndef SKIFF_CMD_CMD_H
+#define SKIFF_CMD_CMD_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "engine/engine.h"
+
+#define EXIT_ENGINE 125
+
+struct cmd_globals {
+    const char *root;
+    const char *runroot;
+    const char *prog; /* "skiff" */
+};
+
+struct cmd {
+    const char *name;
+    int (*run)(const struct cmd_globals *g, int argc, char **argv);
+    const char *summary;
+    const char *usage; /* full --help text after the "Usage:" line */
+};
+
+/* Print "skiff: error: <msg>" and return EXIT_ENGINE. */
+int cmd_fail(const struct sk_error *err);
+int cmd_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cmd_open_engine(const struct cmd_globals *g, struct engine **ret);
+
+/* getopt_long wrapper: handles --help (prints usage, *ret_exit = 0) and
+ * unknown flags or missing values (one error line, *ret_exit = 125).
+ * Returns the option character, -1 at the end, or -2 when the caller must
+ * return *ret_exit. Options are permuted (flags may follow arguments) unless
+ * shortopts starts with '+'. */
+int cmd_getopt(const struct cmd *c, int argc, char **argv, const char *shortopts,
+               const struct option *longopts, int *ret_exit);
+/* Parse a boolean flag value ("true"/"false"; NULL = true). -1 on error. */
+int cmd_parse_bool(const char *flag, const char *value);
+
+void cmd_print_usage(const struct cmd *c, FILE *f);
+
+/* Print a JSON value indented like podman (4 spaces), with a newline. */
+void cmd_print_json(json_t *j);
+/* Render a Go-template-like --format ("{{.ID}}\t{{.Repository}}", "table ...")
+ * for one row of fields; returns a malloc'd line without the newline. */
+char *cmd_format_row(const char *format, json_t *fields);
+bool cmd_format_is_table(const char *format);
+
+/* A simple column printer: rows of cells, widths computed at the end. */
+struct cmd_table {
+    char ***rows;
+    size_t nrows, ncols;
+};
+void cmd_table_add(struct cmd_table *t, ...); /* NULL-terminated cells */
+void cmd_table_print(struct cmd_table *t, FILE *f);
+
+/* Pull progress for the engine's events (bars on a TTY, lines otherwise). */
+struct cmd_progress;
+struct cmd_progress *cmd_progress_new(bool quiet);
+const struct engine_events *cmd_progress_events(struct cmd_progress *p);
+void cmd_progress_free(struct cmd_progress *p);
+
+/* Commands. */
+int cmd_pull(const struct cmd_globals *g, int argc, char **argv);
+int cmd_images(const struct cmd_globals *g, int argc, char **argv);
+int cmd_image(const struct cmd_globals *g, int argc, char **argv);
+int cmd_image_inspect(const struct cmd_globals *g, int argc, char **argv);
+int cmd_inspect(const struct cmd_globals *g, int argc, char **argv);
+int cmd_rmi(const struct cmd_globals *g, int argc, char **argv);
+int cmd_tag(const struct cmd_globals *g, int argc, char **argv);
+int cmd_login(const struct cmd_globals *g, int argc, char **argv);
+int cmd_logout(const struct cmd_globals *g, int argc, char **argv);
+int cmd_info(const struct cmd_globals *g, int argc, char **argv);
+int cmd_version(const struct cmd_globals *g, int argc, char **argv);
+int cmd_help(const struct cmd_globals *g, int argc, char **argv);
+
+const struct cmd *cmd_find(const char *name);
+extern const struct cmd cmd_table_of_commands[];
+
+#endif

@@ -1,0 +1,134 @@
+/* skiff info, skiff version */
+#include "cmd/cmd.h"
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static const char *cgroup_version(void)
+{
+    struct statfs sf;
+    if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+        return "v2";
+    return "v1";
+}
+
+static int print_format(json_t *doc, const char *format)
+{
+    if (!format || strcmp(format, "json") == 0) {
+        cmd_print_json(doc);
+        return 0;
+    }
+    _cleanup_free_ char *line = cmd_format_row(format, doc);
+    printf("%s\n", line);
+    return 0;
+}
+
+/* YAML-ish, like podman info's default output, for nested objects of scalars. */
+static void print_yaml(json_t *j, int depth)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v) {
+        printf("%*s%s:", depth * 2, "", key);
+        if (json_is_object(v)) {
+            putchar('\n');
+            print_yaml(v, depth + 1);
+        } else if (json_is_array(v)) {
+            putchar('\n');
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) printf("%*s- %s\n", depth * 2, "",
+                                               json_string_value(e) ?: "");
+        } else if (json_is_string(v)) {
+            printf(" %s\n", json_string_value(v));
+        } else if (json_is_integer(v)) {
+            printf(" %lld\n", (long long)json_integer_value(v));
+        } else {
+            printf(" %s\n", json_is_true(v) ? "true" : "false");
+        }
+    }
+}
+
+int cmd_info(const struct cmd_globals *g, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *format = NULL;
+    int ch, rc = 0;
+    optind = 1;
+    while ((ch = cmd_getopt(cmd_find("info"), argc, argv, "f:h", longopts, &rc)) != -1) {
+        if (ch == -2)
+            return rc;
+        format = optarg;
+    }
+    _cleanup_engine_ struct engine *e = NULL;
+    if ((rc = cmd_open_engine(g, &e)))
+        return rc;
+    struct sk_error err = {0};
+    _cleanup_json_ json_t *images = NULL;
+    if (storage_images_read(e->st, &images, &err) < 0)
+        return cmd_fail(&err);
+    const struct registry_conf *conf = NULL;
+    json_t *search = json_array();
+    if (engine_regconf(e, &conf, &err) == 0)
+        for (size_t i = 0; conf->search && conf->search[i]; i++)
+            json_array_append_new(search, json_string(conf->search[i]));
+    struct utsname u;
+    uname(&u);
+    char hostname[256] = "";
+    gethostname(hostname, sizeof(hostname) - 1);
+    _cleanup_json_ json_t *doc = json_pack(
+        "{s:{s:s, s:s, s:s, s:s, s:s, s:b}, s:{s:s, s:s, s:s, s:{s:I}}, s:{s:o}, s:{s:s}}",
+        "host", "arch", u.machine, "os", "linux", "kernel", u.release, "hostname", hostname,
+        "cgroupVersion", cgroup_version(), "rootless", geteuid() != 0, "store", "graphRoot",
+        e->st->root, "runRoot", e->st->runroot, "graphDriverName", "overlay", "imageStore",
+        "number", (json_int_t)json_array_size(images), "registries", "search", search,
+        "version", "Version", SKIFF_VERSION);
+    if (format)
+        return print_format(doc, format);
+    print_yaml(doc, 0);
+    return 0;
+}
+
+int cmd_version(const struct cmd_globals *g, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *format = NULL;
+    int ch, rc = 0;
+    optind = 1;
+    while ((ch = cmd_getopt(cmd_find("version"), argc, argv, "f:h", longopts, &rc)) != -1) {
+        if (ch == -2)
+            return rc;
+        format = optarg;
+    }
+    struct utsname u;
+    uname(&u);
+    _cleanup_json_ json_t *doc = json_pack("{s:{s:s, s:s, s:s}}", "Client", "Version",
+                                           SKIFF_VERSION, "OsArch", "linux", "Built", __DATE__);
+    json_object_set_new(json_object_get(doc, "Client"), "OsArch",
+                        json_sprintf("linux/%s", strcmp(u.machine, "x86_64") == 0 ? "amd64"
+                                                                                  : u.machine));
+    if (format)
+        return print_format(doc, format);
+    json_t *cl = json_object_get(doc, "Client");
+    printf("Version:      %s\nBuilt:        %s\nOS/Arch:      %s\n", SKIFF_VERSION,
+           sk_json_str(cl, "Built"), sk_json_str(cl, "OsArch"));
+    return 0;
+}
