@@ -22,7 +22,7 @@ struct bar {
 
 struct cmd_progress {
     struct engine_events ev;
-    bool quiet, tty;
+    bool quiet, tty, said_signatures;
     pthread_mutex_t mu;
     struct bar bars[PROGRESS_MAX_LAYERS];
     int nbars, drawn;
@@ -93,6 +93,7 @@ static void ev_trying(void *ctx, const char *name)
     fprintf(stderr, "Trying to pull %s...\n", name);
     pthread_mutex_lock(&p->mu);
     p->nbars = p->drawn = 0;
+    p->said_signatures = false;
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -102,8 +103,9 @@ static void ev_blob_start(void *ctx, int index, const char *digest, int64_t size
     if (index < 0 || index >= PROGRESS_MAX_LAYERS)
         return;
     pthread_mutex_lock(&p->mu);
-    if (index == 0)
+    if (!p->said_signatures)
         fputs("Getting image source signatures\n", stderr);
+    p->said_signatures = true;
     struct bar *b = &p->bars[index];
     memset(b, 0, sizeof(*b));
     snprintf(b->digest, sizeof(b->digest), "%s", digest);
@@ -153,6 +155,9 @@ static void ev_config(void *ctx, const char *digest)
 {
     struct cmd_progress *p = ctx;
     pthread_mutex_lock(&p->mu);
+    if (!p->said_signatures)
+        fputs("Getting image source signatures\n", stderr);
+    p->said_signatures = true;
     if (p->tty)
         fprintf(stderr, "Copying config %.12s done   |\n", short_digest(digest));
     else

@@ -52,8 +52,8 @@ struct toml_buf {
 static int toml_parse_value(struct toml_parser *ps, json_t **ret);
 static int toml_parse_keyval(struct toml_parser *ps, json_t *table);
 
-__attribute__((format(printf, 2, 3))) static int toml_fail(struct toml_parser *ps,
-                                                          const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int toml_fail(struct toml_parser *ps, const char *fmt,
+                                                           ...)
 {
     char why[SK_ERROR_MSG_MAX / 2];
     va_list ap;
@@ -63,7 +63,10 @@ __attribute__((format(printf, 2, 3))) static int toml_fail(struct toml_parser *p
     return sk_error_set(ps->err, EINVAL, "%s:%d: %s", ps->source, ps->line, why);
 }
 
-static void toml_parser_done(struct toml_parser *ps) { free(ps->marks); }
+static void toml_parser_done(struct toml_parser *ps)
+{
+    free(ps->marks);
+}
 
 static unsigned toml_flags(const struct toml_parser *ps, const json_t *node)
 {
@@ -88,7 +91,10 @@ static void toml_mark(struct toml_parser *ps, const json_t *node, unsigned flags
     ps->marks[ps->nmarks++] = (struct toml_mark){node, flags};
 }
 
-static void toml_buf_done(struct toml_buf *b) { free(b->data); }
+static void toml_buf_done(struct toml_buf *b)
+{
+    free(b->data);
+}
 
 static void toml_buf_put(struct toml_buf *b, const char *s, size_t n)
 {
@@ -102,7 +108,10 @@ static void toml_buf_put(struct toml_buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
-static void toml_buf_putc(struct toml_buf *b, char c) { toml_buf_put(b, &c, 1); }
+static void toml_buf_putc(struct toml_buf *b, char c)
+{
+    toml_buf_put(b, &c, 1);
+}
 
 static void toml_buf_put_utf8(struct toml_buf *b, uint32_t cp)
 {
@@ -181,7 +190,10 @@ static int toml_check_utf8(struct toml_parser *ps, const char *text)
     return 0;
 }
 
-static bool toml_is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool toml_is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 static bool toml_is_alnum(char c)
 {
@@ -210,7 +222,10 @@ static void toml_skip_ws(struct toml_parser *ps)
         ps->p++;
 }
 
-static bool toml_at_newline(const char *p) { return p[0] == '\n' || (p[0] == '\r' && p[1] == '\n'); }
+static bool toml_at_newline(const char *p)
+{
+    return p[0] == '\n' || (p[0] == '\r' && p[1] == '\n');
+}
 
 static bool toml_eat_newline(struct toml_parser *ps)
 {
@@ -388,7 +403,10 @@ static int toml_parse_string(struct toml_parser *ps, bool allow_multi, char **re
     return 0;
 }
 
-static bool toml_is_bare_key(char c) { return toml_is_alnum(c) || c == '_' || c == '-'; }
+static bool toml_is_bare_key(char c)
+{
+    return toml_is_alnum(c) || c == '_' || c == '-';
+}
 
 static int toml_parse_simple_key(struct toml_parser *ps, char **ret)
 {
@@ -596,7 +614,8 @@ static json_t *toml_dotted_child(struct toml_parser *ps, json_t *table, char **k
         toml_mark(ps, child, TOML_DOTTED);
         return child;
     }
-    if (json_is_object(child) && (toml_flags(ps, child) & (TOML_DOTTED | TOML_INLINE)) == TOML_DOTTED)
+    if (json_is_object(child) &&
+        (toml_flags(ps, child) & (TOML_DOTTED | TOML_INLINE)) == TOML_DOTTED)
         return child;
     _cleanup_free_ char *name = toml_key_name(key, i + 1);
     toml_fail(ps, "cannot add keys to \"%s\": already defined", name);
@@ -643,8 +662,8 @@ static json_t *toml_header_child(struct toml_parser *ps, json_t *table, char **k
     if (json_is_array(child) && (flags & TOML_AOT))
         return json_array_get(child, json_array_size(child) - 1);
     _cleanup_free_ char *name = toml_key_name(key, i + 1);
-    toml_fail(ps, json_is_object(child) ? "cannot extend inline table \"%s\""
-                                        : "\"%s\" is not a table",
+    toml_fail(ps,
+              json_is_object(child) ? "cannot extend inline table \"%s\"" : "\"%s\" is not a table",
               name);
     return NULL;
 }

@@ -155,7 +155,7 @@ int engine_image_inspect(struct engine *e, const char *what, json_t **ret, struc
         json_deep_copy(json_object_get(rec, "repoDigests")), "Parent", "", "Comment",
         sk_json_str(cfg, "comment") ?: "", "Created", sk_json_str(cfg, "created"), "Config",
         c, "Version", sk_json_str(cfg, "docker_version") ?: "", "Author",
-        sk_json_str(cfg, "author"), "Architecture", sk_json_str(cfg, "architecture") ?: "",
+        sk_json_str(cfg, "author") ?: "", "Architecture", sk_json_str(cfg, "architecture") ?: "",
         "Variant", sk_json_str(cfg, "variant"), "Size", (json_int_t)sk_json_int(rec, "size", 0),
         "VirtualSize", (json_int_t)sk_json_int(rec, "size", 0), "GraphDriver", "Name", "overlay",
         "Data", "LowerDir", lowerdir, "RootFS", "Type", "layers", "Layers", layers, "Labels",

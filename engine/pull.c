@@ -226,7 +226,6 @@ static int fetch_config(struct pull *p, const struct registry_manifest *m, json_
                         struct sk_error *err)
 {
     struct storage *st = p->e->st;
-    const struct engine_events *ev = p->opts->events;
     _cleanup_free_ char *body = NULL;
     size_t len = 0;
     if (storage_blob_exists(st, m->config.digest)) {
@@ -239,11 +238,7 @@ static int fetch_config(struct pull *p, const struct registry_manifest *m, json_
     }
     if (check_config(body, len, m, ret, err) < 0)
         return sk_error_prefix(err, "config %s", m->config.digest);
-    if (storage_blob_put(st, m->config.digest, body, len, err) < 0)
-        return -1;
-    if (ev && ev->config)
-        ev->config(ev->ctx, m->config.digest);
-    return 0;
+    return storage_blob_put(st, m->config.digest, body, len, err);
 }
 
 static void now_rfc3339(char *buf, size_t len)
@@ -347,6 +342,8 @@ static int pull_from(struct pull *p, const struct source *src, char ret_id[65],
     for (int attempt = 0;; attempt++) {
         if (fetch_layers(p, &m, diff_ids, err) < 0)
             return -1;
+        if (ev && ev->config)
+            ev->config(ev->ctx, m.config.digest);
         if (ev && ev->writing_manifest)
             ev->writing_manifest(ev->ctx);
         _cleanup_json_ json_t *rec = image_record(p, src, &m, top_digest, digest, config);
@@ -395,17 +392,23 @@ static int pull_name(struct engine *e, const struct engine_pull_opts *opts,
         opts->events->trying(opts->events->ctx, full);
     if (entry && entry->blocked)
         return sk_error_set(err, EPERM, "registry %s is blocked in registries.conf", ref->domain);
-    /* Mirrors are tried only for pulls by digest or when mirror-by-digest-only is off
-     * (we do not support that key, so: always). */
+    /* Mirrors first, as containers-registries.conf(5) says, unless they are
+     * limited to pulls by digest (or by tag) and this pull is the other kind. */
+    bool by_digest = ref->digest != NULL;
     for (size_t i = 0; entry && i < entry->nmirrors; i++) {
+        enum registry_mirror_use use = entry->mirrors[i].use;
+        if ((entry->mirror_by_digest_only || use == REGISTRY_MIRROR_DIGEST_ONLY) && !by_digest)
+            continue;
+        if (use == REGISTRY_MIRROR_TAG_ONLY && by_digest)
+            continue;
         _cleanup_free_ char *loc = registry_entry_rewrite(entry, name, entry->mirrors[i].location);
         struct source src = {name, loc, entry->mirrors[i].insecure};
         if (pull_source(e, opts, ref, &src, ret_id, NULL) == 0)
             return 0;
     }
-    _cleanup_free_ char *loc =
-        entry && entry->location ? registry_entry_rewrite(entry, name, entry->location)
-                                 : sk_strdup(name);
+    _cleanup_free_ char *loc = entry && entry->location
+                                   ? registry_entry_rewrite(entry, name, entry->location)
+                                   : sk_strdup(name);
     struct source src = {name, loc, entry && entry->insecure};
     return pull_source(e, opts, ref, &src, ret_id, err);
 }

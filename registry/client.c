@@ -494,6 +494,14 @@ static int perform(struct registry_client *c, struct request *rq, struct exchang
     for (int attempt = 0;; attempt++) {
         if (before)
             before(x, &rq->headers, before_ctx);
+        if (x->fd < 0) { /* a memory sink starts over with every attempt */
+            free(x->body);
+            x->body = NULL;
+            x->len = 0;
+        }
+        free(x->errbody);
+        x->errbody = NULL;
+        x->errlen = 0;
         x->status = 0;
         CURL *h = easy_new(c, x, rq->url, rq->headers);
         if (!h)

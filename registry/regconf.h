@@ -13,9 +13,12 @@
 
 #include "common/error.h"
 
+enum registry_mirror_use { REGISTRY_MIRROR_ALL, REGISTRY_MIRROR_DIGEST_ONLY, REGISTRY_MIRROR_TAG_ONLY };
+
 struct registry_mirror {
     char *location;
     bool insecure;
+    enum registry_mirror_use use; /* pull-from-mirror */
 };
 
 struct registry_entry {
@@ -24,6 +27,7 @@ struct registry_entry {
                      * wildcard prefix without location: names are used as they are */
     bool insecure;  /* plain HTTP or unverified TLS allowed */
     bool blocked;
+    bool mirror_by_digest_only; /* mirrors only for pulls by digest */
     struct registry_mirror *mirrors;
     size_t nmirrors;
 };
