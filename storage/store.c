@@ -232,8 +232,7 @@ static int images_write(struct storage *st, json_t *arr, struct sk_error *err)
 static void strings_remove(json_t *arr, const char *s)
 {
     for (size_t i = json_array_size(arr); i-- > 0;)
-        if (json_equal(json_array_get(arr, i), json_string(s)) ||
-            strcmp(json_string_value(json_array_get(arr, i)) ?: "", s) == 0)
+        if (strcmp(json_string_value(json_array_get(arr, i)) ?: "", s) == 0)
             json_array_remove(arr, i);
 }
 
