@@ -87,6 +87,14 @@ static void draw_locked(struct cmd_progress *p, bool force)
     fflush(stderr);
 }
 
+/* Draw the bars one last time and leave them on screen. */
+static void finish_bars_locked(struct cmd_progress *p)
+{
+    if (p->tty && p->nbars)
+        draw_locked(p, true);
+    p->nbars = p->drawn = 0;
+}
+
 static void ev_trying(void *ctx, const char *name)
 {
     struct cmd_progress *p = ctx;
@@ -158,6 +166,7 @@ static void ev_config(void *ctx, const char *digest)
     if (!p->said_signatures)
         fputs("Getting image source signatures\n", stderr);
     p->said_signatures = true;
+    finish_bars_locked(p);
     if (p->tty)
         fprintf(stderr, "Copying config %.12s done   |\n", short_digest(digest));
     else
@@ -169,8 +178,7 @@ static void ev_writing(void *ctx)
 {
     struct cmd_progress *p = ctx;
     pthread_mutex_lock(&p->mu);
-    if (p->tty)
-        draw_locked(p, true);
+    finish_bars_locked(p);
     fputs("Writing manifest to image destination\n", stderr);
     pthread_mutex_unlock(&p->mu);
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The demo: on a fresh Debian 12 machine, as root, from a clean clone,
+#   bash tests/demo.sh
+# installs the dependencies, builds and installs skiff (/usr/local/bin), starts
+# a local registry on loopback holding test images built offline from
+# busybox-static, and shows skiff's main job against it. Everything it starts
+# is stopped at the end; the image it pulls is removed again.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SRC=$PWD
+BUILD=$SRC/build
+STATE=$(mktemp -d /tmp/skiff-demo.XXXXXX)
+
+# shellcheck source=tests/deps.sh
+. "$SRC/tests/deps.sh"
+install_packages
+
+cmake -S "$SRC" -B "$BUILD" >/dev/null
+cmake --build "$BUILD" -j2 >/dev/null
+cmake --install "$BUILD" >/dev/null
+echo "installed $(command -v skiff): $(skiff --version)"
+
+CERTS_D=
+cleanup() {
+	[ -z "$CERTS_D" ] || rm -rf "$CERTS_D"
+	"$SRC/tests/fixtures/registry.sh" down "$STATE" >/dev/null 2>&1 || true
+	rm -rf "$STATE"
+}
+trap cleanup EXIT
+"$SRC/tests/fixtures/registry.sh" up "$STATE" >/dev/null
+# shellcheck disable=SC1091
+. "$STATE/env"
+
+# The HTTPS registry uses a CA the fixtures generated; podman users keep such
+# a CA in /etc/containers/certs.d/HOST:PORT/ca.crt, and so does skiff.
+CERTS_D=/etc/containers/certs.d/$REG_HTTPS
+mkdir -p "$CERTS_D"
+cp "$REG_CA" "$CERTS_D/ca.crt"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+IMAGE=$REG_HTTPS/busybox:latest
+step skiff pull "$IMAGE"
+step skiff images
+step skiff image inspect --format '{{.Id}} {{.Architecture}}/{{.Os}} layers: {{json .RootFS.Layers}}' "$IMAGE"
+step skiff rmi "$IMAGE"
