@@ -270,7 +270,6 @@ static bool curl_transient(CURLcode rc)
     case CURLE_GOT_NOTHING:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
-    case CURLE_SSL_CONNECT_ERROR:
         return true;
     default:
         return false;
@@ -480,6 +479,7 @@ struct request {
     const char *url;
     struct curl_slist *headers;
     bool basic_auth; /* send the client's credentials as HTTP basic */
+    bool no_retry;   /* a probe with a fallback: fail fast */
 };
 
 /* Perform a request; transient failures are retried with backoff. Returns 0
@@ -529,7 +529,7 @@ static int perform(struct registry_client *c, struct request *rq, struct exchang
         if (x->too_large)
             return sk_error_set(err, EFBIG, "response larger than %zu bytes", x->max);
         bool again = rc != CURLE_OK ? curl_transient(rc) : status_transient(status);
-        if (again && attempt + 1 < c->retries) {
+        if (again && !rq->no_retry && attempt + 1 < c->retries) {
             backoff(attempt);
             continue;
         }
@@ -547,7 +547,9 @@ static int ping_scheme(struct registry_client *c, const char *scheme, struct exc
                        struct sk_error *err)
 {
     _cleanup_free_ char *url = sk_asprintf("%s://%s/v2/", scheme, c->api_host);
-    struct request rq = {.url = url};
+    /* An https probe that may fall back to http does not wait out retries. */
+    struct request rq = {.url = url,
+                         .no_retry = c->allow_insecure && strcmp(scheme, "https") == 0};
     memset(x, 0, sizeof(*x));
     x->fd = -1;
     x->max = CLIENT_ERROR_BODY_MAX;

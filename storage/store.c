@@ -53,6 +53,7 @@ int storage_open(const char *root, const char *runroot, struct storage **ret,
     st->root = sk_strdup(root);
     st->runroot = sk_strdup(runroot);
     st->tmp_lock.fd = -1;
+    pthread_mutex_init(&st->tmp_mu, NULL);
     *ret = st;
     return 0;
 }
@@ -67,6 +68,7 @@ void storage_close(struct storage *st)
         unlink(lock);
     }
     sk_lock_release(&st->tmp_lock);
+    pthread_mutex_destroy(&st->tmp_mu);
     free(st->tmpdir);
     free(st->root);
     free(st->runroot);
@@ -102,7 +104,10 @@ static int ensure_tmpdir(struct storage *st, struct sk_error *err)
 int storage_tmp_path(struct storage *st, const char *name, char **ret_path, struct sk_error *err)
 {
     static unsigned counter;
-    if (ensure_tmpdir(st, err) < 0)
+    pthread_mutex_lock(&st->tmp_mu);
+    int r = ensure_tmpdir(st, err);
+    pthread_mutex_unlock(&st->tmp_mu);
+    if (r < 0)
         return -1;
     *ret_path = sk_asprintf("%s/%s-%u", st->tmpdir, name,
                             __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));

@@ -18,6 +18,7 @@
 #define SKIFF_STORAGE_STORE_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,6 +30,7 @@ struct storage {
     char *runroot;
     char *tmpdir;          /* this process's workspace, created lazily */
     struct sk_lock tmp_lock;
+    pthread_mutex_t tmp_mu; /* several pull threads ask for tmp paths */
 };
 
 int storage_open(const char *root, const char *runroot, struct storage **ret,
