@@ -33,6 +33,29 @@ static int print_format(json_t *doc, const char *format)
     return 0;
 }
 
+/* Commands whose only flag is -f/--format. -1: return *ret_exit. */
+static int parse_format_only(const struct cmd *c, int argc, char **argv, const char **format,
+                             int *ret_exit)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    optind = 1;
+    while ((ch = cmd_getopt(c, argc, argv, "f:h", longopts, ret_exit)) != -1) {
+        if (ch == -2)
+            return -1;
+        *format = optarg;
+    }
+    if (optind < argc) {
+        *ret_exit = cmd_failf("%s: takes no arguments", c->name);
+        return -1;
+    }
+    return 0;
+}
+
 /* YAML-ish, like podman info's default output, for nested objects of scalars. */
 static void print_yaml(json_t *j, int depth)
 {
@@ -61,19 +84,10 @@ static void print_yaml(json_t *j, int depth)
 
 int cmd_info(const struct cmd_globals *g, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *format = NULL;
-    int ch, rc = 0;
-    optind = 1;
-    while ((ch = cmd_getopt(cmd_find("info"), argc, argv, "f:h", longopts, &rc)) != -1) {
-        if (ch == -2)
-            return rc;
-        format = optarg;
-    }
+    int rc = 0;
+    if (parse_format_only(cmd_find("info"), argc, argv, &format, &rc) < 0)
+        return rc;
     _cleanup_engine_ struct engine *e = NULL;
     if ((rc = cmd_open_engine(g, &e)))
         return rc;
@@ -105,19 +119,10 @@ int cmd_info(const struct cmd_globals *g, int argc, char **argv)
 
 int cmd_version(const struct cmd_globals *g, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *format = NULL;
-    int ch, rc = 0;
-    optind = 1;
-    while ((ch = cmd_getopt(cmd_find("version"), argc, argv, "f:h", longopts, &rc)) != -1) {
-        if (ch == -2)
-            return rc;
-        format = optarg;
-    }
+    int rc = 0;
+    if (parse_format_only(cmd_find("version"), argc, argv, &format, &rc) < 0)
+        return rc;
     struct utsname u;
     uname(&u);
     _cleanup_json_ json_t *doc = json_pack("{s:{s:s, s:s, s:s}}", "Client", "Version",

@@ -255,6 +255,23 @@ static void strings_union(json_t *dst, json_t *src)
     }
 }
 
+/* Names belong to one image at a time: take names away from every image but
+ * id (like moving a tag). Returns the record of id, or NULL. */
+static json_t *claim_names(json_t *images, const char *id, json_t *names)
+{
+    size_t i, k;
+    json_t *img, *n, *found = NULL;
+    json_array_foreach(images, i, img) {
+        if (strcmp(sk_json_str(img, "id") ?: "", id) == 0) {
+            found = img;
+            continue;
+        }
+        json_array_foreach(names, k, n) strings_remove(json_object_get(img, "names"),
+                                                       json_string_value(n));
+    }
+    return found;
+}
+
 int storage_image_add(struct storage *st, json_t *record, struct sk_error *err)
 {
     struct sk_lock lock _cleanup_lock_ = SK_LOCK_INIT;
@@ -270,19 +287,8 @@ int storage_image_add(struct storage *st, json_t *record, struct sk_error *err)
     _cleanup_json_ json_t *images = NULL;
     if (storage_images_read(st, &images, err) < 0)
         return -1;
-    const char *id = sk_json_str(record, "id");
     json_t *names = json_object_get(record, "names");
-    json_t *existing = NULL, *img;
-    json_array_foreach(images, i, img) {
-        if (strcmp(sk_json_str(img, "id") ?: "", id) == 0) {
-            existing = img;
-            continue;
-        }
-        size_t k;
-        json_t *n;
-        json_array_foreach(names, k, n) strings_remove(json_object_get(img, "names"),
-                                                       json_string_value(n));
-    }
+    json_t *existing = claim_names(images, sk_json_str(record, "id"), names);
     if (existing) {
         strings_union(json_object_get(existing, "names"), names);
         strings_union(json_object_get(existing, "repoDigests"),
@@ -304,22 +310,10 @@ int storage_image_set_names(struct storage *st, const char *id, json_t *names,
     _cleanup_json_ json_t *images = NULL;
     if (storage_images_read(st, &images, err) < 0)
         return -1;
-    size_t i;
-    json_t *img;
-    bool found = false;
-    json_array_foreach(images, i, img) {
-        if (strcmp(sk_json_str(img, "id") ?: "", id) == 0) {
-            json_object_set(img, "names", names);
-            found = true;
-            continue;
-        }
-        size_t k;
-        json_t *n;
-        json_array_foreach(names, k, n) strings_remove(json_object_get(img, "names"),
-                                                       json_string_value(n));
-    }
-    if (!found)
+    json_t *img = claim_names(images, id, names);
+    if (!img)
         return sk_error_set(err, ENOENT, "image %s not known", id);
+    json_object_set(img, "names", names);
     return images_write(st, images, err);
 }
 
