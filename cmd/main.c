@@ -2,6 +2,7 @@
 #include "cmd/cmd.h"
 #include "common/util.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,8 +128,16 @@ static int global_value(int argc, char **argv, int *i, const char *flag, const c
     return 1;
 }
 
+/* Memory policy for a process that may run dozens of threads (pull: a
+ * downloader, an unpacker and file writers per layer): few malloc arenas, and
+ * big buffers straight from mmap so they go back to the system when freed. */
+#define MALLOC_ARENAS 2
+#define MALLOC_MMAP_THRESHOLD (128 * 1024)
+
 int main(int argc, char **argv)
 {
+    mallopt(M_ARENA_MAX, MALLOC_ARENAS);
+    mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD);
     struct cmd_globals g = {.prog = "skiff"};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {

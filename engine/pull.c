@@ -18,10 +18,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Bytes buffered between a layer's download and its unpack. */
+#define LAYER_PIPE_SIZE (1 << 20)
 
 /* Where one pull attempt gets its bytes from. */
 struct source {
@@ -95,29 +99,65 @@ static int unpack_into(struct pull *p, int blob_fd, const char *layer_tmp, const
     return 0;
 }
 
+/* The download half of a layer job: registry -> pipe. */
+struct download {
+    struct pull *p;
+    const struct layer_job *job;
+    int fd; /* write end of the pipe; closed when done */
+    int rc;
+    struct sk_error err;
+};
+
+static void *download_thread(void *arg)
+{
+    struct download *d = arg;
+    /* If the unpacker gives up and closes its end, write() must fail with
+     * EPIPE here rather than kill the process with SIGPIPE. */
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
+    struct progress_ctx pc = {d->p->opts->events, d->job->index};
+    d->rc = registry_get_blob(d->p->client, d->p->repo, d->job->desc->digest,
+                              d->job->desc->size, d->fd, on_blob_progress, &pc, &d->err);
+    close(d->fd);
+    return NULL;
+}
+
+/* Download and unpack one layer at once, streaming through a pipe; commit it
+ * only when both the blob digest and the diff_id check out. */
 static int layer_fetch(struct pull *p, const struct layer_job *job, struct sk_error *err)
 {
     struct storage *st = p->e->st;
     const struct engine_events *ev = p->opts->events;
-    _cleanup_free_ char *blob_path = NULL, *layer_tmp = NULL;
-    if (storage_tmp_path(st, "blob", &blob_path, err) < 0 ||
-        storage_tmp_path(st, "layer", &layer_tmp, err) < 0)
+    _cleanup_free_ char *layer_tmp = NULL;
+    if (storage_tmp_path(st, "layer", &layer_tmp, err) < 0)
         return -1;
-    _cleanup_close_ int fd = open(blob_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return sk_error_errno(err, errno, "create %s", blob_path);
-    struct progress_ctx pc = {ev, job->index};
-    int r = registry_get_blob(p->client, p->repo, job->desc->digest, job->desc->size, fd,
-                              on_blob_progress, &pc, err);
-    int64_t size = 0;
-    if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
-        r = sk_error_errno(err, errno, "seek %s", blob_path);
-    if (r == 0) {
-        r = unpack_into(p, fd, layer_tmp, job->diff_id, &size, err);
-        if (r < 0)
-            sk_error_prefix(err, "layer %s", job->desc->digest);
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) < 0)
+        return sk_error_errno(err, errno, "pipe");
+    fcntl(pfd[1], F_SETPIPE_SZ, LAYER_PIPE_SIZE); /* smoother streaming; best effort */
+    struct download d = {.p = p, .job = job, .fd = pfd[1]};
+    pthread_t tid;
+    if (pthread_create(&tid, NULL, download_thread, &d) != 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        return sk_error_set(err, EAGAIN, "cannot start a download thread");
     }
-    unlink(blob_path);
+    int64_t size = 0;
+    struct sk_error unpack_err = {0};
+    int r = unpack_into(p, pfd[0], layer_tmp, job->diff_id, &size, &unpack_err);
+    close(pfd[0]); /* unblocks the downloader if we stopped reading early */
+    pthread_join(tid, NULL);
+    if (d.rc < 0) { /* the download's reason comes first: it explains a broken stream */
+        if (err)
+            *err = d.err;
+        r = -1;
+    } else if (r < 0) {
+        if (err)
+            *err = unpack_err;
+        sk_error_prefix(err, "layer %s", job->desc->digest);
+    }
     if (r == 0)
         r = storage_layer_commit(st, job->diff_id, layer_tmp, job->desc->digest, size, err);
     if (r < 0) {

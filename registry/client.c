@@ -93,6 +93,7 @@ struct exchange {
     int fd;
     struct sk_hasher *hasher;
     int64_t written, size;
+    int64_t skip; /* bytes at the start of this response we already have */
     bool oversize, write_failed;
     int write_errno;
     registry_progress_fn progress;
@@ -162,6 +163,13 @@ static size_t on_body(char *buf, size_t size, size_t nitems, void *ctx)
     size_t n = size * nitems;
     bool ok_status = x->status == 200 || x->status == 206;
     if (x->fd >= 0 && ok_status) {
+        size_t total = n;
+        if (x->skip > 0) {
+            size_t drop = (int64_t)n < x->skip ? n : (size_t)x->skip;
+            x->skip -= (int64_t)drop;
+            buf += drop;
+            n -= drop;
+        }
         if (x->written + (int64_t)n > x->size) {
             x->oversize = true;
             return 0;
@@ -176,7 +184,7 @@ static size_t on_body(char *buf, size_t size, size_t nitems, void *ctx)
         x->written += (int64_t)n;
         if (x->progress)
             x->progress(x->progress_ctx, x->written, x->size);
-        return n;
+        return total;
     }
     char **dst = x->fd >= 0 ? &x->errbody : &x->body;
     size_t *len = x->fd >= 0 ? &x->errlen : &x->len;
@@ -203,16 +211,9 @@ static size_t on_header_status(char *buf, size_t size, size_t nitems, void *ctx)
         const char *sp = memchr(buf, ' ', size * nitems);
         if (sp)
             x->status = strtol(sp + 1, NULL, 10);
-        /* A whole blob (200) where we asked for the rest of one: start over. */
-        if (x->fd >= 0 && x->status == 200 && x->written > 0) {
-            if (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0) {
-                x->write_failed = true;
-                x->write_errno = errno;
-                return 0;
-            }
-            sk_hasher_reset(x->hasher);
-            x->written = 0;
-        }
+        /* A whole blob (200) where we asked for the rest of one: the bytes we
+         * have already come again first; drop them as they arrive. */
+        x->skip = x->fd >= 0 && x->status == 200 ? x->written : 0;
     }
     return n;
 }
@@ -865,41 +866,6 @@ static void blob_range(struct exchange *x, struct curl_slist **headers, void *ct
     x->errlen = 0;
 }
 
-/* Hash what a previous run left in fd; drop it if it cannot be a prefix. */
-static int blob_resume_prefix(struct exchange *x, struct sk_error *err)
-{
-    struct stat st;
-    if (fstat(x->fd, &st) < 0)
-        return sk_error_errno(err, errno, "stat blob file");
-    if (st.st_size > x->size) {
-        if (ftruncate(x->fd, 0) < 0)
-            return sk_error_errno(err, errno, "truncate blob file");
-        st.st_size = 0;
-    }
-    char buf[65536];
-    int64_t off = 0;
-    while (off < st.st_size) {
-        ssize_t n = pread(x->fd, buf, sizeof(buf), off);
-        if (n <= 0)
-            return sk_error_errno(err, n < 0 ? errno : EIO, "read blob file");
-        sk_hasher_update(x->hasher, buf, (size_t)n);
-        off += n;
-    }
-    x->written = off;
-    if (lseek(x->fd, off, SEEK_SET) < 0)
-        return sk_error_errno(err, errno, "seek blob file");
-    return 0;
-}
-
-static int blob_restart(struct exchange *x, struct sk_error *err)
-{
-    if (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0)
-        return sk_error_errno(err, errno, "truncate blob file");
-    sk_hasher_reset(x->hasher);
-    x->written = 0;
-    return 0;
-}
-
 static int blob_attempt(struct registry_client *c, const char *repo, const char *digest,
                         struct exchange *x, struct sk_error *err)
 {
@@ -912,11 +878,6 @@ static int blob_attempt(struct registry_client *c, const char *repo, const char 
             if (x->written > before && round + 1 < c->retries)
                 continue;
             return -1;
-        }
-        if (x->status == 416 && x->written > 0) { /* our prefix is wrong: start over */
-            if (blob_restart(x, err) < 0)
-                return -1;
-            continue;
         }
         if (x->status != 200 && x->status != 206)
             return http_failure(c, x, "fetching blob", err);
@@ -944,26 +905,14 @@ int registry_get_blob(struct registry_client *c, const char *repo, const char *d
     _cleanup_hasher_ struct sk_hasher *hasher = sk_hasher_new(algo);
     struct exchange x = {.fd = fd, .hasher = hasher, .size = size,
                          .progress = progress, .progress_ctx = progress_ctx};
-    int r = blob_resume_prefix(&x, err);
-    bool resumed_old = x.written > 0;
-    /* A 200 answer to a Range request means the whole blob: start over. */
-    for (int pass = 0; r == 0 && pass < 2; pass++) {
-        r = blob_attempt(c, repo, digest, &x, err);
-        if (r < 0)
-            break;
+    int r = blob_attempt(c, repo, digest, &x, err);
+    if (r == 0) {
         char got[SK_DIGEST_MAX];
         sk_hasher_final(hasher, got);
-        if (x.written == size && strcmp(got, digest) == 0)
-            break;
-        if (resumed_old && pass == 0) { /* the old partial file may be bad */
-            resumed_old = false;
-            r = blob_restart(&x, err);
-            continue;
-        }
         if (x.written != size)
             r = sk_error_set(err, EBADMSG, "size mismatch: expected %lld bytes, got %lld",
                              (long long)size, (long long)x.written);
-        else
+        else if (strcmp(got, digest) != 0)
             r = sk_error_set(err, EBADMSG, "digest mismatch: got %s", got);
     }
     exchange_free(&x);

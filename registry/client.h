@@ -45,9 +45,11 @@ int registry_get_manifest(struct registry_client *c, const char *repo, const cha
 /* Progress: called with bytes so far (including resumed ones) and total. */
 typedef void (*registry_progress_fn)(void *ctx, int64_t done, int64_t total);
 
-/* Download a blob into fd (opened O_RDWR). Existing bytes in the file are
- * treated as a verified-later prefix and resumed with Range. On success the
- * file holds exactly size bytes matching digest. */
+/* Stream a blob into fd (a file or a pipe), written sequentially. After a
+ * dropped connection the rest is asked for with Range; a registry that answers
+ * with the whole blob again has its first bytes skipped. Success means exactly
+ * size bytes went to fd and they match digest; on failure some bytes may have
+ * been written, and the reader must discard what it made of them. */
 int registry_get_blob(struct registry_client *c, const char *repo, const char *digest,
                       int64_t size, int fd, registry_progress_fn progress, void *progress_ctx,
                       struct sk_error *err);

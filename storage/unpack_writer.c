@@ -14,7 +14,7 @@
 #include "common/util.h"
 
 /* Bytes of file data queued for workers; the main thread blocks beyond it. */
-#define POOL_INFLIGHT_MAX (8u << 20)
+#define POOL_INFLIGHT_MAX (2u << 20)
 /* Charged per job on top of its data, so a run of empty files is bounded too. */
 #define POOL_JOB_COST 4096u
 #define POOL_BUCKETS 1024u /* pending-path hash; jobs in flight are ~2k at most */
