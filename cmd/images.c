@@ -48,8 +48,15 @@ static json_t *image_rows(json_t *rec, bool no_trunc)
     size_t n = json_array_size(names);
     for (size_t i = 0; i < (n ? n : 1); i++) {
         _cleanup_free_ char *repo = NULL, *tag = NULL;
-        if (n)
+        if (n) {
             split_name(json_string_value(json_array_get(names, i)), &repo, &tag);
+        } else {
+            /* untagged (pulled by digest, or its tag moved on): name the repository */
+            const char *rd = json_string_value(json_array_get(json_object_get(rec, "repoDigests"), 0));
+            const char *at = rd ? strchr(rd, '@') : NULL;
+            if (at)
+                repo = sk_strndup(rd, (size_t)(at - rd));
+        }
         _cleanup_free_ char *full_id = sk_asprintf("sha256:%s", id);
         json_array_append_new(
             rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "Repository",

@@ -99,6 +99,10 @@ static void main_usage(FILE *f)
 
 int cmd_help(const struct cmd_globals *g, int argc, char **argv)
 {
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        cmd_print_usage(cmd_find("help"), stdout);
+        return 0;
+    }
     if (argc > 1) {
         const struct cmd *c = cmd_find(argv[1]);
         if (!c)
@@ -159,10 +163,8 @@ int main(int argc, char **argv)
         }
         return cmd_failf("unknown flag: %s (see 'skiff --help')", a);
     }
-    if (i >= argc) {
-        main_usage(stderr);
+    if (i >= argc)
         return cmd_failf("missing command (see 'skiff --help')");
-    }
     const struct cmd *c = cmd_find(argv[i]);
     if (!c)
         return cmd_failf("unrecognized command `skiff %s` (see 'skiff --help')", argv[i]);

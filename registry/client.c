@@ -534,6 +534,12 @@ static int perform(struct registry_client *c, struct request *rq, struct exchang
             backoff(attempt);
             continue;
         }
+        if (rc == CURLE_SSL_CONNECT_ERROR && strstr(errbuf, "wrong version number"))
+            return sk_error_set(err, EPROTO,
+                                "%s %s: server gave an HTTP response to an HTTPS client (for a "
+                                "plain-HTTP registry, mark it insecure in registries.conf or "
+                                "use --tls-verify=false)",
+                                rq->method ? rq->method : "GET", rq->url);
         if (rc != CURLE_OK)
             return sk_error_set(err, rc == CURLE_COULDNT_RESOLVE_HOST ? EHOSTUNREACH : EIO,
                                 "%s %s: %s", rq->method ? rq->method : "GET", rq->url,
@@ -772,6 +778,8 @@ static int http_failure(struct registry_client *c, const struct exchange *x, con
     const char *body = x->fd >= 0 ? x->errbody : x->body;
     size_t len = x->fd >= 0 ? x->errlen : x->len;
     registry_error_text(body, len, x->status, text, sizeof(text));
+    if (x->status == 401 && c->user && !is_bearer(c))
+        return sk_error_set(err, EACCES, "%s: invalid username/password (%s)", what, text);
     return sk_error_set(err, status_errno(x->status), "%s: %s", what, text);
 }
 

@@ -330,6 +330,32 @@ static bool layer_used(json_t *images, const char *diff_id)
     return false;
 }
 
+static bool blob_used(json_t *images, const char *digest)
+{
+    static const char *const keys[] = {"config", "manifest", "digest"};
+    size_t i;
+    json_t *img;
+    json_array_foreach(images, i, img) {
+        for (size_t k = 0; k < SK_ARRAY_SIZE(keys); k++)
+            if (strcmp(sk_json_str(img, keys[k]) ?: "", digest) == 0)
+                return true;
+    }
+    return false;
+}
+
+/* The image's manifest(s) and config, unless another image still refers to them. */
+static void remove_image_blobs(struct storage *st, json_t *removed, json_t *images)
+{
+    static const char *const keys[] = {"config", "manifest", "digest"};
+    for (size_t k = 0; k < SK_ARRAY_SIZE(keys); k++) {
+        const char *digest = sk_json_str(removed, keys[k]);
+        if (!digest || !sk_digest_valid(digest) || blob_used(images, digest))
+            continue;
+        _cleanup_free_ char *p = blob_path(st, digest);
+        unlink(p);
+    }
+}
+
 int storage_image_remove(struct storage *st, const char *id, struct sk_error *err)
 {
     _cleanup_strv_ char **trash = NULL;
@@ -355,6 +381,7 @@ int storage_image_remove(struct storage *st, const char *id, struct sk_error *er
         /* Record first: a crash after this leaves only unreferenced layers. */
         if (images_write(st, images, err) < 0)
             return -1;
+        remove_image_blobs(st, removed, images);
         json_t *l;
         json_array_foreach(json_object_get(removed, "layers"), i, l) {
             const char *diff_id = json_string_value(l);
