@@ -16,6 +16,7 @@
 struct cmd_globals {
     const char *root;
     const char *runroot;
+    const char *storage_driver;
     const char *prog; /* "skiff" */
 };
 

@@ -28,7 +28,8 @@ int cmd_failf(const char *fmt, ...)
 int cmd_open_engine(const struct cmd_globals *g, struct engine **ret)
 {
     struct sk_error err = {0};
-    struct engine_opts o = {.root = g->root, .runroot = g->runroot};
+    struct engine_opts o = {.root = g->root, .runroot = g->runroot,
+                            .storage_driver = g->storage_driver};
     if (engine_open(&o, ret, &err) < 0)
         return cmd_fail(&err);
     return 0;

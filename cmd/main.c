@@ -89,6 +89,7 @@ static void main_usage(FILE *f)
                "$XDG_DATA_HOME/skiff)\n"
                "  --runroot DIR   run state (default /run/skiff; rootless: "
                "$XDG_RUNTIME_DIR/skiff)\n"
+               "  --storage-driver NAME  overlay (default) or fuse-overlayfs, for new containers\n"
                "  -h, --help      this help\n"
                "  -v, --version   print the version\n\n"
                "Commands:\n");
@@ -156,7 +157,8 @@ int main(int argc, char **argv)
         }
         int r;
         if ((r = global_value(argc, argv, &i, "--root", &g.root)) ||
-            (r = global_value(argc, argv, &i, "--runroot", &g.runroot))) {
+            (r = global_value(argc, argv, &i, "--runroot", &g.runroot)) ||
+            (r = global_value(argc, argv, &i, "--storage-driver", &g.storage_driver))) {
             if (r < 0)
                 return cmd_failf("flag needs an argument: %s", a);
             continue;

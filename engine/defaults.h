@@ -6,6 +6,10 @@
 #define SKIFF_DEFAULT_ROOT "/var/lib/skiff"
 #define SKIFF_DEFAULT_RUNROOT "/run/skiff"
 
+/* skiff's own storage.conf (containers-storage.conf subset) and the default driver. */
+#define SKIFF_STORAGE_CONF "/etc/skiff/storage.conf"
+#define SKIFF_DEFAULT_DRIVER "overlay"
+
 /* Layers downloaded and unpacked at once, like podman's default. */
 #define SKIFF_PULL_JOBS 6
 /* Parallel file writers inside one layer unpack. */

@@ -15,14 +15,16 @@
 #include "storage/store.h"
 
 struct engine_opts {
-    const char *root;    /* --root, or NULL for the default */
-    const char *runroot; /* --runroot, or NULL for the default */
+    const char *root;           /* --root, or NULL for the default */
+    const char *runroot;        /* --runroot, or NULL for the default */
+    const char *storage_driver; /* --storage-driver, or NULL for storage.conf's */
 };
 
 struct engine {
     struct storage *st;
     struct registry_conf regconf;
     bool regconf_loaded;
+    char *storage_driver; /* from --storage-driver or storage.conf; "overlay" by default */
 };
 
 /* Default root and runroot for this user (root: /var/lib/skiff, /run/skiff). */
@@ -31,6 +33,14 @@ int engine_open(const struct engine_opts *opts, struct engine **ret, struct sk_e
 void engine_close(struct engine *e);
 static inline void engine_closep(struct engine **e) { engine_close(*e); }
 #define _cleanup_engine_ __attribute__((cleanup(engine_closep)))
+
+/* The storage driver for new containers: --storage-driver, else storage.conf
+ * ([storage] driver = "overlay" | "fuse-overlayfs"; a mount_program under
+ * [storage.options.overlay] also means fuse-overlayfs), else "overlay".
+ * storage.conf: $SKIFF_STORAGE_CONF, else the per-user
+ * $XDG_CONFIG_HOME/skiff/storage.conf when not root and present, else
+ * /etc/skiff/storage.conf. */
+const char *engine_storage_driver(struct engine *e);
 
 /* registries.conf, loaded on first use. */
 int engine_regconf(struct engine *e, const struct registry_conf **ret, struct sk_error *err);

@@ -1,0 +1,39 @@
+/* The spec generator: image config + engine defaults + command-line flags
+ * (later ones win) -> an OCI runtime config.json that runc and crun accept.
+ * The merge rules are documented in docs/spec.md; defaults are data in
+ * engine/spec_defaults.c and the seccomp profile in engine/seccomp_default.c.
+ *
+ * Flags travel as JSON: cmd/ collects raw values (strings, arrays of strings,
+ * booleans) under the flag's long name ("env", "volume", "memory", "cap-add",
+ * "security-opt", "tty", ...), spec_flags_normalize() validates them at create
+ * time (a bad value is an error then, not at start) and returns the normalized
+ * form that is stored in the container record and used at init. */
+#ifndef SKIFF_ENGINE_SPEC_H
+#define SKIFF_ENGINE_SPEC_H
+
+#include <jansson.h>
+
+#include "common/error.h"
+
+/* raw: {"env": ["A=1"], "memory": "512m", "tty": true, ...}. Unknown keys are
+ * an error. The result is self-contained (env files read, sizes in bytes,
+ * signals as numbers, volumes split, capabilities as CAP_ names). */
+int spec_flags_normalize(json_t *raw, json_t **ret, struct sk_error *err);
+
+struct spec_context {
+    const char *id;         /* container ID (64 hex) */
+    const char *name;       /* container name */
+    const char *rootfs;     /* the mounted merged directory (absolute) */
+    const char *userdata;   /* where hostname, hosts, resolv.conf are written */
+    json_t *image_config;   /* the image's config blob (OCI image config JSON) */
+    const char *image_name; /* for annotations */
+    json_t *flags;          /* from spec_flags_normalize */
+};
+
+/* Build config.json. Reads the rootfs' /etc/passwd and /etc/group (confined to
+ * the rootfs) to resolve -u NAME and supplementary groups. */
+int spec_generate(const struct spec_context *ctx, json_t **ret, struct sk_error *err);
+/* Write <userdata>/hostname, hosts and resolv.conf for the spec's bind mounts. */
+int spec_write_etc_files(const struct spec_context *ctx, struct sk_error *err);
+
+#endif
