@@ -41,12 +41,22 @@ stop_registries() {
 
 install_packages
 
+# Two builds, both with warnings as errors: the release build, and one with
+# AddressSanitizer + UndefinedBehaviorSanitizer. The whole suite runs against
+# each (unit tests linked against it, integration tests driving its skiff).
+ASAN_BUILD=$SRC/build-asan
 cmake -S "$SRC" -B "$BUILD"
 cmake --build "$BUILD" -j"$JOBS"
+cmake -S "$SRC" -B "$ASAN_BUILD" -DSKIFF_SANITIZE=ON
+cmake --build "$ASAN_BUILD" -j"$JOBS"
 
-trap stop_registries EXIT
+trap 'stop_registries; STATE=$ASAN_BUILD/test-state stop_registries' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 rc=0
+echo "== release build"
 ctest --test-dir "$BUILD" --output-on-failure -j"$JOBS" || rc=$?
+echo "== sanitizer build (ASan + UBSan)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir "$ASAN_BUILD" --output-on-failure -j"$JOBS" -LE valgrind || rc=$?
 exit "$rc"

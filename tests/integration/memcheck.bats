@@ -1,0 +1,40 @@
+#!/usr/bin/env bats
+# skiff under valgrind: the pull path (threads, libcurl, libarchive, the
+# store) and the image commands make no memory errors and leak nothing.
+load helpers
+
+vg() {
+	valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		--show-leak-kinds=definite "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT" "$@"
+}
+
+setup() {
+	skiff_setup
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+}
+
+@test "pull, images, inspect, tag, rmi are valgrind-clean" {
+	run vg pull -q "$REG_HTTP/multilayer:latest"
+	assert_success
+	run vg pull -q --cert-dir "$REG_CERTS_DIR" --creds "$REG_USER:$REG_PASS" "$REG_TOKEN/private/secret:latest"
+	assert_success
+	run vg pull -q --platform linux/arm64 "$REG_HTTP/multiarch:latest"
+	assert_success
+	run vg images
+	assert_success
+	run vg image inspect multilayer
+	assert_success
+	run vg tag multilayer again
+	assert_success
+	run vg rmi -a
+	assert_success
+}
+
+@test "failing pulls are valgrind-clean" {
+	run vg pull -q "$(fault_ref digest-mismatch)"
+	assert_failure 125
+	run vg pull -q "$REG_HTTP/hostile/dotdot:latest"
+	assert_failure 125
+	run vg pull -q "$REG_HTTP/nosuch:latest"
+	assert_failure 125
+}
