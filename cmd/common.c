@@ -49,7 +49,9 @@ int cmd_getopt(const struct cmd *c, int argc, char **argv, const char *shortopts
     opterr = 0;
     int longidx = -1;
     int ch = getopt_long(argc, argv, opts, longopts, &longidx);
-    if (ch == 'h') {
+    const char *h = strchr(shortopts, 'h');
+    bool h_is_help = !h || h[1] != ':'; /* create/run: -h is --hostname */
+    if (ch == 'h' && h_is_help) {
         cmd_print_usage(c, stdout);
         *ret_exit = 0;
         return -2;

@@ -378,20 +378,17 @@ static int pull_from(struct pull *p, const struct source *src, char ret_id[65],
         fetch_config(p, &m, &config, err) < 0)
         return -1;
     json_t *diff_ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
-    /* A layer may vanish between our check and the record (a concurrent rmi): retry once. */
-    for (int attempt = 0;; attempt++) {
-        if (fetch_layers(p, &m, diff_ids, err) < 0)
-            return -1;
-        if (ev && ev->config)
-            ev->config(ev->ctx, m.config.digest);
-        if (ev && ev->writing_manifest)
-            ev->writing_manifest(ev->ctx);
-        _cleanup_json_ json_t *rec = image_record(p, src, &m, top_digest, digest, config);
-        if (storage_image_add(p->e->st, rec, err) == 0)
-            break;
-        if (attempt > 0 || !err || err->code != ENOENT)
-            return -1;
-    }
+    /* Pinned before we look at which layers we have: none can vanish now. */
+    if (storage_layers_pin(p->e->st, diff_ids, err) < 0 ||
+        fetch_layers(p, &m, diff_ids, err) < 0)
+        return -1;
+    if (ev && ev->config)
+        ev->config(ev->ctx, m.config.digest);
+    if (ev && ev->writing_manifest)
+        ev->writing_manifest(ev->ctx);
+    _cleanup_json_ json_t *rec = image_record(p, src, &m, top_digest, digest, config);
+    if (storage_image_add(p->e->st, rec, err) < 0)
+        return -1;
     snprintf(ret_id, 65, "%s", sk_digest_hex(m.config.digest));
     return 0;
 }

@@ -17,7 +17,18 @@
 
 /* raw: {"env": ["A=1"], "memory": "512m", "tty": true, ...}. Unknown keys are
  * an error. The result is self-contained (env files read, sizes in bytes,
- * signals as numbers, volumes split, capabilities as CAP_ names). */
+ * signals as numbers, volumes split, capabilities as CAP_ names):
+ *   name workdir user hostname cpuset-cpus network ipc pid uts   strings
+ *   command entrypoint env                                   arrays of strings
+ *   read-only privileged tty interactive rm no-new-privileges  booleans
+ *   memory memory-swap cpu-quota cpu-period cpu-shares pids-limit
+ *   stop-signal stop-timeout                                 integers (cpus: real)
+ *   mounts       OCI mount objects from -v, --mount, --tmpfs (in that order)
+ *   cap-add cap-drop  "CAP_X" or "ALL"      mask unmask  paths (unmask: or "ALL")
+ *   seccomp      "unconfined" or the profile document from seccomp=FILE
+ *   labels annotations sysctls  objects     ulimits [{type, soft, hard}] (-1 = unlimited)
+ *   devices      [{path, host, permissions}]
+ * docs/spec.md describes each flag. */
 int spec_flags_normalize(json_t *raw, json_t **ret, struct sk_error *err);
 
 struct spec_context {
@@ -35,5 +46,17 @@ struct spec_context {
 int spec_generate(const struct spec_context *ctx, json_t **ret, struct sk_error *err);
 /* Write <userdata>/hostname, hosts and resolv.conf for the spec's bind mounts. */
 int spec_write_etc_files(const struct spec_context *ctx, struct sk_error *err);
+
+/* ---- helpers shared with the engine -------------------------------------- */
+
+/* "TERM", "SIGTERM", "sigterm", "15", "RTMIN+3" -> signal number; -1 if invalid. */
+int spec_signal_parse(const char *s);
+/* "SIGTERM" for 15, "SIGRTMIN+3", or the number as text; buf has 24 bytes. */
+const char *spec_signal_name(int sig, char buf[24]);
+/* The signal `stop` sends: --stop-signal, else the image's StopSignal, else SIGTERM. */
+int spec_stop_signal(const json_t *image_config, const json_t *flags);
+/* The container's hostname: -h, the host's with --uts host / --network host,
+ * else the first 12 characters of the ID. Caller frees. */
+char *spec_hostname(const struct spec_context *ctx);
 
 #endif

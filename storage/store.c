@@ -4,6 +4,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/util.h"
+#include "storage/container.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -54,6 +55,7 @@ int storage_open(const char *root, const char *runroot, struct storage **ret,
     st->runroot = sk_strdup(runroot);
     st->tmp_lock.fd = -1;
     pthread_mutex_init(&st->tmp_mu, NULL);
+    storage_containers_recover(st); /* one access(2) unless a create/remove was interrupted */
     *ret = st;
     return 0;
 }
@@ -201,6 +203,65 @@ int64_t storage_layer_size(struct storage *st, const char *diff_id)
                                          sk_digest_hex(diff_id));
     _cleanup_json_ json_t *j = sk_json_load_file(p, NULL);
     return j ? sk_json_int(j, "size", -1) : -1;
+}
+
+/* ---- pins ------------------------------------------------------------------ */
+
+#define PINS_FILE "pins.json"
+
+int storage_layers_pin(struct storage *st, json_t *diff_ids, struct sk_error *err)
+{
+    struct sk_lock lock _cleanup_lock_ = SK_LOCK_INIT;
+    pthread_mutex_lock(&st->tmp_mu);
+    int r = ensure_tmpdir(st, err);
+    pthread_mutex_unlock(&st->tmp_mu);
+    if (r < 0 || storage_lock(st, &lock, err) < 0)
+        return -1;
+    _cleanup_free_ char *path = sk_asprintf("%s/%s", st->tmpdir, PINS_FILE);
+    _cleanup_json_ json_t *pins = sk_path_exists(path) ? sk_json_load_file(path, NULL) : NULL;
+    if (!json_is_array(pins)) {
+        json_decref(pins);
+        pins = json_array();
+    }
+    json_array_extend(pins, diff_ids);
+    return sk_json_save_file(path, pins, false, err);
+}
+
+/* Layers pinned by live processes (their workspace lock is held). */
+static json_t *live_pins(struct storage *st)
+{
+    json_t *all = json_array();
+    _cleanup_free_ char *tmp = sk_asprintf("%s/tmp", st->root);
+    _cleanup_closedir_ DIR *d = opendir(tmp);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (!sk_str_has_suffix(de->d_name, ".lock"))
+            continue;
+        _cleanup_free_ char *lock = sk_asprintf("%s/%s", tmp, de->d_name);
+        _cleanup_free_ char *dir = sk_strndup(lock, strlen(lock) - 5);
+        bool mine = st->tmpdir && strcmp(dir, st->tmpdir) == 0;
+        if (!mine) {
+            _cleanup_close_ int fd = open(lock, O_RDWR | O_CLOEXEC);
+            if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0)
+                continue; /* its process is gone: its pins are void */
+        }
+        _cleanup_free_ char *path = sk_asprintf("%s/%s", dir, PINS_FILE);
+        _cleanup_json_ json_t *pins = sk_path_exists(path) ? sk_json_load_file(path, NULL) : NULL;
+        if (json_is_array(pins))
+            json_array_extend(all, pins);
+    }
+    return all;
+}
+
+static bool strings_contain(json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (strcmp(json_string_value(v) ?: "", s) == 0)
+            return true;
+    }
+    return false;
 }
 
 /* ---- image records ------------------------------------------------------- */
@@ -383,9 +444,11 @@ int storage_image_remove(struct storage *st, const char *id, struct sk_error *er
             return -1;
         remove_image_blobs(st, removed, images);
         json_t *l;
+        _cleanup_json_ json_t *pinned = live_pins(st);
         json_array_foreach(json_object_get(removed, "layers"), i, l) {
             const char *diff_id = json_string_value(l);
-            if (!diff_id || layer_used(images, diff_id) || !sk_digest_valid(diff_id))
+            if (!diff_id || layer_used(images, diff_id) || !sk_digest_valid(diff_id) ||
+                strings_contain(pinned, diff_id))
                 continue;
             _cleanup_free_ char *src = layer_dir(st, diff_id);
             _cleanup_free_ char *dst = NULL;

@@ -60,6 +60,11 @@ char *storage_layer_path(struct storage *st, const char *diff_id); /* .../layers
  * committed the same layer meanwhile, ours is discarded. */
 int storage_layer_commit(struct storage *st, const char *diff_id, const char *tmp_layer_dir,
                          const char *compressed_digest, int64_t size, struct sk_error *err);
+/* Pin layers for the life of this process: storage_image_remove never deletes
+ * a layer pinned by a live process. A pull pins its layers before it checks
+ * which ones it already has, so none can vanish before its image is recorded. */
+int storage_layers_pin(struct storage *st, json_t *diff_ids, struct sk_error *err);
+
 /* Uncompressed size recorded at commit; -1 when unknown. */
 int64_t storage_layer_size(struct storage *st, const char *diff_id);
 
