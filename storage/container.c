@@ -37,37 +37,35 @@
 
 /* Generated names are ADJECTIVE_NOUN, as docker and podman make them. */
 static const char *const NAME_ADJECTIVES[] = {
-    "agile",    "amber",     "ancient",  "azure",     "bold",     "brave",    "breezy",
-    "bright",   "brisk",     "calm",     "candid",    "cheerful", "clever",   "cosmic",
-    "crisp",    "curious",   "dapper",   "daring",    "dazzling", "eager",    "earnest",
-    "elated",   "electric",  "epic",     "fancy",     "fearless", "fervent",  "festive",
-    "fluent",   "fond",      "friendly", "gallant",   "gentle",   "gifted",   "glad",
-    "golden",   "graceful",  "happy",    "hardy",     "hearty",   "humble",   "jolly",
-    "jovial",   "keen",      "kind",     "lively",    "loyal",    "lucid",    "lucky",
-    "mellow",   "merry",     "mighty",   "modest",    "nifty",    "nimble",   "noble",
-    "patient",  "peaceful",  "plucky",   "polite",    "proud",    "quick",    "quiet",
-    "radiant",  "rapid",     "relaxed",  "rustic",    "serene",   "sharp",    "shiny",
-    "silent",   "silver",    "sleek",    "smart",     "snappy",   "solid",    "spry",
-    "stoic",    "sturdy",    "sunny",    "swift",     "tender",   "thrifty",  "tidy",
-    "tranquil", "trusty",    "upbeat",   "valiant",   "vibrant",  "vivid",    "warm",
-    "wary",     "whimsical", "wise",     "witty",     "zealous",  "zesty",    "steady",
-    "frosty",   "misty",
+    "agile",   "amber",    "ancient",  "azure",    "bold",      "brave",  "breezy",   "bright",
+    "brisk",   "calm",     "candid",   "cheerful", "clever",    "cosmic", "crisp",    "curious",
+    "dapper",  "daring",   "dazzling", "eager",    "earnest",   "elated", "electric", "epic",
+    "fancy",   "fearless", "fervent",  "festive",  "fluent",    "fond",   "friendly", "gallant",
+    "gentle",  "gifted",   "glad",     "golden",   "graceful",  "happy",  "hardy",    "hearty",
+    "humble",  "jolly",    "jovial",   "keen",     "kind",      "lively", "loyal",    "lucid",
+    "lucky",   "mellow",   "merry",    "mighty",   "modest",    "nifty",  "nimble",   "noble",
+    "patient", "peaceful", "plucky",   "polite",   "proud",     "quick",  "quiet",    "radiant",
+    "rapid",   "relaxed",  "rustic",   "serene",   "sharp",     "shiny",  "silent",   "silver",
+    "sleek",   "smart",    "snappy",   "solid",    "spry",      "stoic",  "sturdy",   "sunny",
+    "swift",   "tender",   "thrifty",  "tidy",     "tranquil",  "trusty", "upbeat",   "valiant",
+    "vibrant", "vivid",    "warm",     "wary",     "whimsical", "wise",   "witty",    "zealous",
+    "zesty",   "steady",   "frosty",   "misty",
 };
 static const char *const NAME_NOUNS[] = {
-    "albatross", "anchor",   "anemone",    "atoll",    "barge",   "bay",       "beacon",
-    "brook",     "buoy",     "canoe",      "cape",     "captain", "clipper",   "compass",
-    "coral",     "cormorant", "cove",      "current",  "cutter",  "delta",     "dinghy",
-    "dolphin",   "dory",     "drift",      "dune",     "estuary", "ferry",     "fjord",
-    "galleon",   "gannet",   "gull",       "harbor",   "harpoon", "heron",     "inlet",
-    "island",    "jetty",    "kayak",      "keel",     "kelp",    "ketch",     "lagoon",
-    "lantern",   "lighthouse", "manatee",  "mariner",  "marlin",  "mast",      "mooring",
-    "narwhal",   "navigator", "oar",       "orca",     "osprey",  "otter",     "paddle",
-    "pearl",     "pelican",  "pier",       "pilot",    "porpoise", "puffin",   "quay",
-    "raft",      "reef",     "rudder",     "sail",     "sailor",  "schooner",  "seahorse",
-    "seal",      "shell",    "shoal",      "skiff",    "sloop",   "sound",     "spray",
-    "squid",     "starfish", "storm",      "strait",   "surf",    "swell",     "tern",
-    "tide",      "tiller",   "trawler",    "tugboat",  "turtle",  "urchin",    "voyager",
-    "wake",      "walrus",   "wave",       "whale",    "wharf",   "windlass",  "yacht",
+    "albatross", "anchor",     "anemone", "atoll",   "barge",    "bay",      "beacon",
+    "brook",     "buoy",       "canoe",   "cape",    "captain",  "clipper",  "compass",
+    "coral",     "cormorant",  "cove",    "current", "cutter",   "delta",    "dinghy",
+    "dolphin",   "dory",       "drift",   "dune",    "estuary",  "ferry",    "fjord",
+    "galleon",   "gannet",     "gull",    "harbor",  "harpoon",  "heron",    "inlet",
+    "island",    "jetty",      "kayak",   "keel",    "kelp",     "ketch",    "lagoon",
+    "lantern",   "lighthouse", "manatee", "mariner", "marlin",   "mast",     "mooring",
+    "narwhal",   "navigator",  "oar",     "orca",    "osprey",   "otter",    "paddle",
+    "pearl",     "pelican",    "pier",    "pilot",   "porpoise", "puffin",   "quay",
+    "raft",      "reef",       "rudder",  "sail",    "sailor",   "schooner", "seahorse",
+    "seal",      "shell",      "shoal",   "skiff",   "sloop",    "sound",    "spray",
+    "squid",     "starfish",   "storm",   "strait",  "surf",     "swell",    "tern",
+    "tide",      "tiller",     "trawler", "tugboat", "turtle",   "urchin",   "voyager",
+    "wake",      "walrus",     "wave",    "whale",   "wharf",    "windlass", "yacht",
     "yawl",      "zephyr",
 };
 
@@ -112,7 +110,10 @@ static bool is_hex(const char *s)
     return true;
 }
 
-static bool is_container_id(const char *s) { return strlen(s) == ID_HEX_LEN && is_hex(s); }
+static bool is_container_id(const char *s)
+{
+    return strlen(s) == ID_HEX_LEN && is_hex(s);
+}
 
 /* [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 static bool name_valid(const char *name)
@@ -135,7 +136,10 @@ static int name_check_syntax(const char *name, struct sk_error *err)
     return 0;
 }
 
-static const char *rec_str(const json_t *rec, const char *key) { return sk_json_str(rec, key) ?: ""; }
+static const char *rec_str(const json_t *rec, const char *key)
+{
+    return sk_json_str(rec, key) ?: "";
+}
 
 /* The record using name, other than the one with ID except_id; NULL if none. */
 static json_t *record_with_name(json_t *records, const char *name, const char *except_id)
@@ -200,7 +204,10 @@ static char *containers_dir(struct storage *st)
     return sk_asprintf("%s/" CONTAINERS_DIR, st->root);
 }
 
-static char *pending_path(struct storage *st) { return sk_asprintf("%s/" PENDING_MARKER, st->root); }
+static char *pending_path(struct storage *st)
+{
+    return sk_asprintf("%s/" PENDING_MARKER, st->root);
+}
 
 char *storage_container_dir(struct storage *st, const char *id)
 {
@@ -232,8 +239,7 @@ int storage_containers_read(struct storage *st, json_t **ret, struct sk_error *e
         return sk_error_prefix(err, "read container records");
     json_t *arr = json_object_get(doc, "containers");
     if (!json_is_array(arr))
-        return sk_error_set(err, EBADMSG, "read container records %s: no \"containers\" array",
-                            p);
+        return sk_error_set(err, EBADMSG, "read container records %s: no \"containers\" array", p);
     *ret = json_incref(arr);
     return 0;
 }
@@ -248,8 +254,7 @@ static int records_write(struct storage *st, json_t *records, struct sk_error *e
 }
 
 /* Full ID, then exact name, then unique ID prefix (as podman resolves). */
-static int record_find(json_t *records, const char *what, size_t *ret_index,
-                       struct sk_error *err)
+static int record_find(json_t *records, const char *what, size_t *ret_index, struct sk_error *err)
 {
     size_t i;
     json_t *rec;
@@ -330,8 +335,9 @@ static void orphans_collect(struct storage *st, json_t *records, char ***trash)
     _cleanup_json_ json_t *known = json_object();
     size_t i;
     json_t *rec;
-    json_array_foreach(records, i, rec) json_object_set_new(known, rec_str(rec, "id"),
-                                                            json_true());
+    json_array_foreach(records, i, rec) {
+        json_object_set_new(known, rec_str(rec, "id"), json_true());
+    }
     _cleanup_free_ char *dir = containers_dir(st);
     _cleanup_closedir_ DIR *d = opendir(dir);
     if (!d)
@@ -445,8 +451,7 @@ static int layers_check(struct storage *st, json_t *layers, struct sk_error *err
     return 0;
 }
 
-static json_t *record_new(const char *id, const char *name,
-                          const struct storage_container_new *in)
+static json_t *record_new(const char *id, const char *name, const struct storage_container_new *in)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -454,10 +459,9 @@ static json_t *record_new(const char *id, const char *name,
     sk_format_rfc3339(now.tv_sec, now.tv_nsec, created, sizeof(created));
     json_t *layers = in->layers ? json_deep_copy(in->layers) : json_array();
     json_t *config = in->config ? json_incref(in->config) : json_object();
-    return json_pack("{s:s, s:s, s:s?, s:o, s:s, s:s, s:o, s:{}}", "id", id, "name", name,
-                     "image", in->image_id, "layers", layers, "driver",
-                     storage_driver_name(in->driver), "created", created, "config", config,
-                     "state");
+    return json_pack("{s:s, s:s, s:s?, s:o, s:s, s:s, s:o, s:{}}", "id", id, "name", name, "image",
+                     in->image_id, "layers", layers, "driver", storage_driver_name(in->driver),
+                     "created", created, "config", config, "state");
 }
 
 int storage_container_create(struct storage *st, const struct storage_container_new *in,
@@ -541,8 +545,7 @@ int storage_container_update(struct storage *st, const char *id, json_t *changes
     if (new_name) {
         const char *n = json_string_value(new_name);
         if (!n)
-            return sk_error_set(err, EINVAL, "update container %s: name must be a string",
-                                full_id);
+            return sk_error_set(err, EINVAL, "update container %s: name must be a string", full_id);
         if (name_check_syntax(n, err) < 0 || name_check_free(records, n, full_id, err) < 0)
             return -1;
     }
@@ -550,8 +553,7 @@ int storage_container_update(struct storage *st, const char *id, json_t *changes
     return records_write(st, records, err);
 }
 
-int storage_container_remove(struct storage *st, const char *id, bool force,
-                             struct sk_error *err)
+int storage_container_remove(struct storage *st, const char *id, bool force, struct sk_error *err)
 {
     _cleanup_strv_ char **trash = NULL;
     {

@@ -367,8 +367,8 @@ static int overlay_mount(struct storage *st, const char *id, char **links, struc
 /* Run argv (a program found in PATH) with stdin from /dev/null and its output
  * into a workspace file; *ret_status is its wait status, *ret_output what it
  * printed. */
-static int run_program(struct storage *st, char *const argv[], int *ret_status,
-                       char **ret_output, struct sk_error *err)
+static int run_program(struct storage *st, char *const argv[], int *ret_status, char **ret_output,
+                       struct sk_error *err)
 {
     _cleanup_free_ char *out = NULL;
     if (storage_tmp_path(st, "output", &out, err) < 0)
@@ -444,8 +444,7 @@ static int fuse_mount(struct storage *st, const char *id, json_t *layers, const 
     }
     for (size_t i = n; i-- > 0;) /* top layer first */
         fprintf(f, "%s/layers/%s/diff%s", root,
-                sk_digest_hex(json_string_value(json_array_get(layers, i))),
-                i > 0 ? ":" : "");
+                sk_digest_hex(json_string_value(json_array_get(layers, i))), i > 0 ? ":" : "");
     fprintf(f, ",upperdir=%s/overlay-containers/%s/diff,workdir=%s/overlay-containers/%s/work",
             root, id, root, id);
     fclose(f);
@@ -500,6 +499,18 @@ static int rootfs_unmount(struct storage *st, const char *merged, struct sk_erro
     return sk_error_errno(err, e, "unmount %s", merged);
 }
 
+/* After taking the mount lock: was the container removed meanwhile? Then its
+ * lock file, just made again by our open, is dropped. */
+static bool container_gone(struct storage *st, const char *id)
+{
+    _cleanup_free_ char *dir = storage_container_dir(st, id);
+    if (sk_path_exists(dir))
+        return false;
+    _cleanup_free_ char *lock = sk_asprintf("%s/mounts/%s.lock", st->runroot, id);
+    unlink(lock);
+    return true;
+}
+
 /* The record of what, its driver and canonical merged path. */
 static int mount_target(struct storage *st, const char *what, json_t **ret_record,
                         enum storage_driver *ret_driver, char **ret_merged, struct sk_error *err)
@@ -537,8 +548,7 @@ int storage_container_mount(struct storage *st, const char *id, char **ret_merge
     struct sk_lock lock _cleanup_lock_ = SK_LOCK_INIT;
     if (mount_lock(st, full_id, &lock, err) < 0)
         return sk_error_prefix(err, "mount container %s", full_id);
-    _cleanup_free_ char *dir = storage_container_dir(st, full_id);
-    if (!sk_path_exists(dir)) /* removed while we waited for the lock */
+    if (container_gone(st, full_id)) /* removed while we waited for the lock */
         return sk_error_set(err, ENOENT, "mount container %s: it was removed", full_id);
     bool mounted = path_is_mounted(merged);
     int count = count_effective(count_read(st, full_id), mounted);
@@ -557,8 +567,7 @@ int storage_container_mount(struct storage *st, const char *id, char **ret_merge
     return 0;
 }
 
-int storage_container_unmount(struct storage *st, const char *id, bool force,
-                              struct sk_error *err)
+int storage_container_unmount(struct storage *st, const char *id, bool force, struct sk_error *err)
 {
     _cleanup_json_ json_t *rec = NULL;
     enum storage_driver driver;
@@ -569,6 +578,8 @@ int storage_container_unmount(struct storage *st, const char *id, bool force,
     struct sk_lock lock _cleanup_lock_ = SK_LOCK_INIT;
     if (mount_lock(st, full_id, &lock, err) < 0)
         return sk_error_prefix(err, "unmount container %s", full_id);
+    if (container_gone(st, full_id)) /* removed meanwhile: nothing is mounted */
+        return 0;
     bool mounted = path_is_mounted(merged);
     int count = count_effective(count_read(st, full_id), mounted);
     count = force ? 0 : count - 1;
@@ -596,9 +607,8 @@ int storage_container_unmount_for_remove(struct storage *st, const char *id, boo
     if (!merged || !path_is_mounted(merged))
         return 0;
     if (!force)
-        return sk_error_set(err, EBUSY,
-                            "container %s is mounted and cannot be removed without using force",
-                            id);
+        return sk_error_set(
+            err, EBUSY, "container %s is mounted and cannot be removed without using force", id);
     return rootfs_unmount(st, merged, err);
 }
 

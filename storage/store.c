@@ -450,6 +450,7 @@ int storage_image_remove(struct storage *st, const char *id, struct sk_error *er
             if (!diff_id || layer_used(images, diff_id) || !sk_digest_valid(diff_id) ||
                 strings_contain(pinned, diff_id))
                 continue;
+            storage_layer_drop_link(st, diff_id); /* its short l/ link, if any */
             _cleanup_free_ char *src = layer_dir(st, diff_id);
             _cleanup_free_ char *dst = NULL;
             if (storage_tmp_path(st, "trash", &dst, err) < 0)
