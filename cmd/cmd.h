@@ -65,7 +65,35 @@ struct cmd_progress *cmd_progress_new(bool quiet);
 const struct engine_events *cmd_progress_events(struct cmd_progress *p);
 void cmd_progress_free(struct cmd_progress *p);
 
+/* create's flags, shared with run. */
+struct cmd_create_args {
+    json_t *flags;     /* raw container flags + "command" */
+    const char *image;
+    const char *pull;  /* --pull */
+    struct engine_pull_opts pull_opts;
+    bool quiet;
+    int exit;          /* when parsing returns -1: the exit code */
+};
+int cmd_create_parse(const struct cmd *c, int argc, char **argv, struct cmd_create_args *out);
+void cmd_create_args_clear(struct cmd_create_args *a);
+int cmd_create_container(struct engine *e, struct cmd_create_args *a, char id[65]);
+
+/* Apply fn to named containers, or all (-a) / the newest (-l). */
+typedef int (*per_container_fn)(struct engine *e, const char *what, bool force, char id[65],
+                                struct sk_error *err);
+int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, char **names,
+                          bool all, bool latest, bool force, bool ignore, per_container_fn fn,
+                          bool print_given);
+
 /* Commands. */
+int cmd_create(const struct cmd_globals *g, int argc, char **argv);
+int cmd_init(const struct cmd_globals *g, int argc, char **argv);
+int cmd_mount(const struct cmd_globals *g, int argc, char **argv);
+int cmd_umount(const struct cmd_globals *g, int argc, char **argv);
+int cmd_rm(const struct cmd_globals *g, int argc, char **argv);
+int cmd_ps(const struct cmd_globals *g, int argc, char **argv);
+int cmd_container(const struct cmd_globals *g, int argc, char **argv);
+int cmd_container_inspect(const struct cmd_globals *g, int argc, char **argv);
 int cmd_pull(const struct cmd_globals *g, int argc, char **argv);
 int cmd_images(const struct cmd_globals *g, int argc, char **argv);
 int cmd_image(const struct cmd_globals *g, int argc, char **argv);

@@ -3,6 +3,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/util.h"
+#include "engine/container.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -188,8 +189,10 @@ int cmd_images(const struct cmd_globals *g, int argc, char **argv)
     return 0;
 }
 
-static int inspect_images(const struct cmd_globals *g, const struct cmd *c, int argc,
-                          char **argv)
+enum inspect_type { INSPECT_ALL, INSPECT_IMAGE, INSPECT_CONTAINER };
+
+static int inspect_any(const struct cmd_globals *g, const struct cmd *c, int argc, char **argv,
+                       enum inspect_type type)
 {
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -205,11 +208,20 @@ static int inspect_images(const struct cmd_globals *g, const struct cmd *c, int 
             return rc;
         if (ch == 'f')
             format = optarg;
-        if (ch == 't' && strcmp(optarg, "image") != 0 && strcmp(optarg, "all") != 0)
-            return cmd_failf("inspect: type \"%s\" is not supported yet (image)", optarg);
+        if (ch == 't') {
+            if (strcmp(optarg, "image") == 0)
+                type = INSPECT_IMAGE;
+            else if (strcmp(optarg, "container") == 0)
+                type = INSPECT_CONTAINER;
+            else if (strcmp(optarg, "all") == 0)
+                type = INSPECT_ALL;
+            else
+                return cmd_failf("invalid type \"%s\": must be container, image or all",
+                                 optarg);
+        }
     }
     if (optind >= argc)
-        return cmd_failf("%s: requires at least one image name", c->name);
+        return cmd_failf("%s: requires at least one name", c->name);
     _cleanup_engine_ struct engine *e = NULL;
     if ((rc = cmd_open_engine(g, &e)))
         return rc;
@@ -218,7 +230,17 @@ static int inspect_images(const struct cmd_globals *g, const struct cmd *c, int 
     for (int i = optind; i < argc; i++) {
         struct sk_error err = {0};
         json_t *doc = NULL;
-        if (engine_image_inspect(e, argv[i], &doc, &err) < 0) {
+        int r = -1;
+        if (type != INSPECT_IMAGE)
+            r = engine_container_inspect(e, argv[i], &doc, &err);
+        if (r < 0 && type != INSPECT_CONTAINER &&
+            (type == INSPECT_IMAGE || err.code == ENOENT)) {
+            sk_error_clear(&err);
+            r = engine_image_inspect(e, argv[i], &doc, &err);
+            if (r < 0 && type == INSPECT_ALL && err.code == ENOENT)
+                sk_error_set(&err, ENOENT, "no such object: \"%s\"", argv[i]);
+        }
+        if (r < 0) {
             status = cmd_fail(&err);
             continue;
         }
@@ -239,7 +261,16 @@ static int inspect_images(const struct cmd_globals *g, const struct cmd *c, int 
 
 int cmd_inspect(const struct cmd_globals *g, int argc, char **argv)
 {
-    return inspect_images(g, cmd_find("inspect"), argc, argv);
+    return inspect_any(g, cmd_find("inspect"), argc, argv, INSPECT_ALL);
+}
+
+int cmd_container_inspect(const struct cmd_globals *g, int argc, char **argv)
+{
+    static const struct cmd c = {"container inspect", NULL, "Display a container's configuration",
+                                 "skiff container inspect [options] CONTAINER [CONTAINER...]\n\n"
+                                 "Options:\n"
+                                 "  -f, --format FORMAT    \"json\" or a Go template\n"};
+    return inspect_any(g, &c, argc, argv, INSPECT_CONTAINER);
 }
 
 int cmd_image_inspect(const struct cmd_globals *g, int argc, char **argv)
@@ -248,7 +279,7 @@ int cmd_image_inspect(const struct cmd_globals *g, int argc, char **argv)
                                  "skiff image inspect [options] IMAGE [IMAGE...]\n\n"
                                  "Options:\n"
                                  "  -f, --format FORMAT    \"json\" or a Go template\n"};
-    return inspect_images(g, &c, argc, argv);
+    return inspect_any(g, &c, argc, argv, INSPECT_IMAGE);
 }
 
 static void report_untagged(void *ctx, const char *name) { printf("Untagged: %s\n", name); }

@@ -20,6 +20,66 @@ const struct cmd cmd_table_of_commands[] = {
      "  --arch ARCH, --os OS, --variant V  the same, one part at a time\n"
      "  -q, --quiet            no progress output, only the image ID\n"
      "  --tls-verify[=BOOL]    verify TLS and refuse plain HTTP (default true, or registries.conf)\n"},
+    {"create", cmd_create, "Create but do not start a container",
+     "skiff create [options] IMAGE [COMMAND [ARG...]]\n\n"
+     "Options (as podman's):\n"
+     "  --name NAME             container name (default: generated)\n"
+     "  -e, --env K=V           environment variable (repeatable); --env-file FILE\n"
+     "  --entrypoint CMD        override the image's entrypoint (string or JSON array)\n"
+     "  -w, --workdir DIR       working directory\n"
+     "  -u, --user USER[:GROUP] user and group, names resolved in the image\n"
+     "  -h, --hostname NAME     container host name\n"
+     "  -v, --volume SRC:DST[:OPTS]  bind mount (ro, rw, z, Z, propagation)\n"
+     "  --mount type=bind|tmpfs,...  mount; --tmpfs DST[:OPTS]; --read-only\n"
+     "  --cap-add CAP, --cap-drop CAP  capabilities (ALL too); --privileged\n"
+     "  --security-opt OPT      no-new-privileges, seccomp=unconfined|FILE, mask=, unmask=\n"
+     "  -m, --memory SIZE, --memory-swap SIZE, --cpus N, -c, --cpu-shares N,\n"
+     "  --cpuset-cpus LIST, --pids-limit N, --ulimit NAME=SOFT[:HARD]  resources\n"
+     "  --sysctl K=V, --device HOST[:CTR[:PERMS]], -l, --label K=V, --annotation K=V\n"
+     "  --network none|host, --ipc host, --pid host, --uts host\n"
+     "  -t, --tty, -i, --interactive, --stop-signal SIG, --stop-timeout SECS, --rm\n"
+     "  --pull missing|always|never|newer, --platform, --tls-verify, --creds, --authfile,\n"
+     "  --cert-dir, -q, --quiet  as for pull\n"},
+    {"init", cmd_init, "Initialize a container: mount its rootfs and write config.json",
+     "skiff init [options] CONTAINER [CONTAINER...]\n\n"
+     "Options:\n"
+     "  -a, --all              all containers\n"
+     "  -l, --latest           the newest container\n"},
+    {"mount", cmd_mount, "Mount a container's root filesystem and print its path",
+     "skiff mount [options] [CONTAINER...]\n\n"
+     "Without a container: list mounted containers.\n\n"
+     "Options:\n"
+     "  -a, --all              mount all containers\n"
+     "  --format json          list as JSON\n"
+     "  -l, --latest           the newest container\n"
+     "  --notruncate           full IDs in the list\n"},
+    {"umount", cmd_umount, "Unmount a container's root filesystem (alias: unmount)",
+     "skiff umount [options] CONTAINER [CONTAINER...]\n\n"
+     "Options:\n"
+     "  -a, --all              all containers\n"
+     "  -f, --force            unmount even if other users still have it mounted\n"
+     "  -l, --latest           the newest container\n"},
+    {"unmount", cmd_umount, "Unmount a container's root filesystem",
+     "skiff unmount [options] CONTAINER [CONTAINER...]\n"},
+    {"rm", cmd_rm, "Remove containers",
+     "skiff rm [options] CONTAINER [CONTAINER...]\n\n"
+     "Options:\n"
+     "  -a, --all              all containers\n"
+     "  -f, --force            remove even if mounted\n"
+     "  -i, --ignore           no error for containers that do not exist\n"
+     "  -l, --latest           the newest container\n"},
+    {"ps", cmd_ps, "List containers",
+     "skiff ps [options]\n\n"
+     "Options:\n"
+     "  -a, --all              all containers (default: running ones)\n"
+     "  --format FORMAT        \"json\" or a Go template like \"{{.ID}} {{.Names}}\"\n"
+     "  --last N, -l, --latest the N newest containers / the newest\n"
+     "  --no-trunc             full IDs and commands\n"
+     "  -n, --noheading        no header line\n"
+     "  -q, --quiet            only IDs\n"},
+    {"container", cmd_container, "Manage containers (create, init, inspect, ls, mount, rm, umount)",
+     "skiff container COMMAND\n\n"
+     "Commands: create, init, inspect, ls (list, ps), mount, rm, umount (unmount)\n"},
     {"images", cmd_images, "List images in local storage",
      "skiff images [options] [IMAGE]\n\n"
      "Options:\n"
@@ -32,11 +92,11 @@ const struct cmd cmd_table_of_commands[] = {
     {"image", cmd_image, "Manage images (ls, inspect, rm, pull, tag)",
      "skiff image COMMAND\n\n"
      "Commands: ls (list), inspect, rm, pull, tag\n"},
-    {"inspect", cmd_inspect, "Display low-level information on images",
+    {"inspect", cmd_inspect, "Display low-level information on containers and images",
      "skiff inspect [options] NAME [NAME...]\n\n"
      "Options:\n"
      "  -f, --format FORMAT    \"json\" or a Go template like \"{{.Id}}\"\n"
-     "  -t, --type TYPE        image (containers come later)\n"},
+     "  -t, --type TYPE        container, image or all (default: containers first)\n"},
     {"rmi", cmd_rmi, "Remove images from local storage",
      "skiff rmi [options] IMAGE [IMAGE...]\n\n"
      "Options:\n"

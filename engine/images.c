@@ -4,6 +4,8 @@
 #include "common/util.h"
 #include "engine/engine.h"
 #include "registry/reference.h"
+#include "engine/container.h"
+#include "storage/container.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -241,6 +243,16 @@ int engine_image_remove(struct engine *e, const char *what, bool force,
     const char *id = sk_json_str(rec, "id");
     size_t nnames = json_array_size(json_object_get(rec, "names"));
     const char *name = matched_name(rec, what);
+    bool untag_only = name && nnames > 1;
+    if (!untag_only && storage_image_in_use(e->st, id)) {
+        if (!force)
+            return sk_error_set(err, EBUSY,
+                                "image used by a container: image %.12s is in use (remove the "
+                                "container first, or use --force to remove it too)",
+                                id);
+        if (engine_image_remove_users(e, id, err) < 0)
+            return -1;
+    }
     if (name && nnames > 1) { /* other names remain: just untag */
         _cleanup_json_ json_t *names = tags_of(rec);
         for (size_t i = json_array_size(names); i-- > 0;)

@@ -12,6 +12,8 @@
 #include "engine/spec_defaults.h"
 
 #include <errno.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -25,6 +27,7 @@
 #define DEFAULT_ERRNO ENOSYS
 
 /* Failing with EPERM whatever the capabilities. */
+/* clang-format off */
 static const char *const denied_eperm[] = {
     "bdflush", "cachestat", "futex_requeue", "futex_wait", "futex_waitv", "futex_wake",
     "io_pgetevents", "io_pgetevents_time64", "kexec_file_load", "kexec_load", "map_shadow_stack",
@@ -92,6 +95,7 @@ static const char *const allowed[] = {
     "umount", "umount2", "uname", "unlink", "unlinkat", "unshare", "utime", "utimensat",
     "utimensat_time64", "utimes", "vfork", "wait4", "waitid", "waitpid", "write", "writev", NULL,
 };
+/* clang-format on */
 
 #define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
@@ -107,17 +111,24 @@ struct seccomp_rule {
     int errno_ret; /* 0: none */
     struct seccomp_arg args[2];
     size_t nargs;
-    const char *const *includes_caps;  /* all of them in the bounding set */
-    const char *const *excludes_caps;  /* none of them in the bounding set */
+    const char *const *includes_caps;   /* all of them in the bounding set */
+    const char *const *excludes_caps;   /* none of them in the bounding set */
     const char *const *includes_arches; /* Go names: amd64, x86, x32, arm64, arm */
 };
 
 #define ALLOW "SCMP_ACT_ALLOW"
 #define DENY "SCMP_ACT_ERRNO"
-#define ARG(i, v, o) {.index = (i), .value = (v), .op = (o)}
+#define ARG(i, v, o)                                                                               \
+    {                                                                                              \
+        .index = (i), .value = (v), .op = (o)                                                      \
+    }
 /* personality(2) personas that stay allowed: PER_LINUX, PER_LINUX32,
  * UNAME26, UNAME26|PER_LINUX32 and the query 0xffffffff. */
-#define PERSONALITY(v) {.names = NAMES("personality"), .action = ALLOW, .args = {ARG(0, v, "SCMP_CMP_EQ")}, .nargs = 1}
+#define PERSONALITY(v)                                                                             \
+    {                                                                                              \
+        .names = NAMES("personality"), .action = ALLOW, .args = {ARG(0, v, "SCMP_CMP_EQ")},        \
+        .nargs = 1                                                                                 \
+    }
 /* A syscall allowed with capability cap and EPERM without it. */
 #define WITH_CAP(cap, ...)                                                                         \
     {.names = NAMES(__VA_ARGS__), .action = ALLOW, .includes_caps = NAMES(cap)},                   \
@@ -125,8 +136,6 @@ struct seccomp_rule {
         .names = NAMES(__VA_ARGS__), .action = DENY, .errno_ret = EPERM,                           \
         .excludes_caps = NAMES(cap)                                                                \
     }
-#define AF_NETLINK_ 16
-#define NETLINK_AUDIT_ 9
 
 static const struct seccomp_rule rules[] = {
     {.names = denied_eperm, .action = DENY, .errno_ret = EPERM},
@@ -136,23 +145,31 @@ static const struct seccomp_rule rules[] = {
     PERSONALITY(0x20000),
     PERSONALITY(0x20008),
     PERSONALITY(0xffffffff),
-    {.names = NAMES("sync_file_range2", "swapcontext"), .action = ALLOW,
+    {.names = NAMES("sync_file_range2", "swapcontext"),
+     .action = ALLOW,
      .includes_arches = NAMES("ppc64le")},
     {.names = NAMES("arm_fadvise64_64", "arm_sync_file_range", "breakpoint", "cacheflush",
                     "set_tls", "sync_file_range2"),
-     .action = ALLOW, .includes_arches = NAMES("arm", "arm64")},
+     .action = ALLOW,
+     .includes_arches = NAMES("arm", "arm64")},
     {.names = NAMES("arch_prctl"), .action = ALLOW, .includes_arches = NAMES("amd64", "x32")},
-    {.names = NAMES("modify_ldt"), .action = ALLOW, .includes_arches = NAMES("amd64", "x32", "x86")},
+    {.names = NAMES("modify_ldt"),
+     .action = ALLOW,
+     .includes_arches = NAMES("amd64", "x32", "x86")},
     {.names = NAMES("s390_pci_mmio_read", "s390_pci_mmio_write", "s390_runtime_instr"),
-     .action = ALLOW, .includes_arches = NAMES("s390", "s390x")},
+     .action = ALLOW,
+     .includes_arches = NAMES("s390", "s390x")},
     {.names = NAMES("riscv_flush_icache"), .action = ALLOW, .includes_arches = NAMES("riscv64")},
     WITH_CAP("CAP_DAC_READ_SEARCH", "open_by_handle_at"),
     {.names = NAMES("bpf", "lookup_dcookie", "quotactl", "quotactl_fd", "setdomainname",
                     "sethostname", "setns"),
-     .action = ALLOW, .includes_caps = NAMES("CAP_SYS_ADMIN")},
-    {.names = NAMES("lookup_dcookie", "perf_event_open", "quotactl", "quotactl_fd",
-                    "setdomainname", "sethostname", "setns"),
-     .action = DENY, .errno_ret = EPERM, .excludes_caps = NAMES("CAP_SYS_ADMIN")},
+     .action = ALLOW,
+     .includes_caps = NAMES("CAP_SYS_ADMIN")},
+    {.names = NAMES("lookup_dcookie", "perf_event_open", "quotactl", "quotactl_fd", "setdomainname",
+                    "sethostname", "setns"),
+     .action = DENY,
+     .errno_ret = EPERM,
+     .excludes_caps = NAMES("CAP_SYS_ADMIN")},
     WITH_CAP("CAP_SYS_CHROOT", "chroot"),
     WITH_CAP("CAP_SYS_MODULE", "delete_module", "finit_module", "init_module", "query_module"),
     WITH_CAP("CAP_SYS_PACCT", "acct"),
@@ -162,18 +179,31 @@ static const struct seccomp_rule rules[] = {
     WITH_CAP("CAP_SYS_TTY_CONFIG", "vhangup"),
     /* Audit netlink sockets need CAP_AUDIT_WRITE: EINVAL without it, so
      * programs like sudo carry on without auditing. */
-    {.names = NAMES("socket"), .action = DENY, .errno_ret = EINVAL,
-     .args = {ARG(0, AF_NETLINK_, "SCMP_CMP_EQ"), ARG(2, NETLINK_AUDIT_, "SCMP_CMP_EQ")},
-     .nargs = 2, .excludes_caps = NAMES("CAP_AUDIT_WRITE")},
-    {.names = NAMES("socket"), .action = ALLOW, .args = {ARG(2, NETLINK_AUDIT_, "SCMP_CMP_NE")},
-     .nargs = 1, .excludes_caps = NAMES("CAP_AUDIT_WRITE")},
-    {.names = NAMES("socket"), .action = ALLOW, .args = {ARG(0, AF_NETLINK_, "SCMP_CMP_NE")},
-     .nargs = 1, .excludes_caps = NAMES("CAP_AUDIT_WRITE")},
+    {.names = NAMES("socket"),
+     .action = DENY,
+     .errno_ret = EINVAL,
+     .args = {ARG(0, AF_NETLINK, "SCMP_CMP_EQ"), ARG(2, NETLINK_AUDIT, "SCMP_CMP_EQ")},
+     .nargs = 2,
+     .excludes_caps = NAMES("CAP_AUDIT_WRITE")},
+    {.names = NAMES("socket"),
+     .action = ALLOW,
+     .args = {ARG(2, NETLINK_AUDIT, "SCMP_CMP_NE")},
+     .nargs = 1,
+     .excludes_caps = NAMES("CAP_AUDIT_WRITE")},
+    {.names = NAMES("socket"),
+     .action = ALLOW,
+     .args = {ARG(0, AF_NETLINK, "SCMP_CMP_NE")},
+     .nargs = 1,
+     .excludes_caps = NAMES("CAP_AUDIT_WRITE")},
     {.names = NAMES("socket"), .action = ALLOW, .includes_caps = NAMES("CAP_AUDIT_WRITE")},
-    {.names = NAMES("bpf"), .action = DENY, .errno_ret = EPERM,
+    {.names = NAMES("bpf"),
+     .action = DENY,
+     .errno_ret = EPERM,
      .excludes_caps = NAMES("CAP_SYS_ADMIN", "CAP_BPF")},
     {.names = NAMES("bpf"), .action = ALLOW, .includes_caps = NAMES("CAP_BPF")},
-    {.names = NAMES("perf_event_open"), .action = DENY, .errno_ret = EPERM,
+    {.names = NAMES("perf_event_open"),
+     .action = DENY,
+     .errno_ret = EPERM,
      .excludes_caps = NAMES("CAP_SYS_ADMIN", "CAP_BPF")},
     {.names = NAMES("perf_event_open"), .action = ALLOW, .includes_caps = NAMES("CAP_PERFMON")},
 };
@@ -255,11 +285,14 @@ json_t *spec_seccomp_default_profile(void)
 /* ---- validation ------------------------------------------------------------ */
 
 static const char *const actions[] = {
-    "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
-    "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", NULL,
+    "SCMP_ACT_KILL",        "SCMP_ACT_KILL_PROCESS",
+    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+    "SCMP_ACT_ERRNO",       "SCMP_ACT_TRACE",
+    "SCMP_ACT_ALLOW",       "SCMP_ACT_LOG",
+    "SCMP_ACT_NOTIFY",      NULL,
 };
 static const char *const operators[] = {
-    "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
+    "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
     "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
 };
 
@@ -271,15 +304,17 @@ static bool in_list(const char *const *list, const char *s)
     return false;
 }
 
-static int check_strings(const json_t *a, const char *what, const char *key,
-                         struct sk_error *err)
+static int check_strings(const json_t *a, const char *what, const char *key, struct sk_error *err)
 {
     if (!json_is_array(a))
         return sk_error_set(err, EINVAL, "%s: \"%s\" must be an array of strings", what, key);
     size_t i;
     json_t *v;
-    json_array_foreach(a, i, v) if (!json_is_string(v)) return sk_error_set(
-        err, EINVAL, "%s: \"%s\" must be an array of strings", what, key);
+    json_array_foreach(a, i, v)
+    {
+        if (!json_is_string(v))
+            return sk_error_set(err, EINVAL, "%s: \"%s\" must be an array of strings", what, key);
+    }
     return 0;
 }
 
@@ -308,8 +343,8 @@ static int check_filter(const json_t *f, const char *what, size_t n, const char 
         return -1;
     json_t *mk = json_object_get(f, "minKernel");
     if (mk && !json_is_string(mk))
-        return sk_error_set(err, EINVAL, "%s: syscalls[%zu].%s.minKernel must be a string", what,
-                            n, key);
+        return sk_error_set(err, EINVAL, "%s: syscalls[%zu].%s.minKernel must be a string", what, n,
+                            key);
     return 0;
 }
 
@@ -336,13 +371,17 @@ static int check_syscall(const json_t *c, const char *what, size_t n, struct sk_
     if (e && (!json_is_integer(e) || json_integer_value(e) < 0))
         return sk_error_set(err, EINVAL, "%s: syscalls[%zu].errnoRet must be a number", what, n);
     if (json_object_get(c, "errno"))
-        return sk_error_set(err, EINVAL, "%s: syscalls[%zu]: use \"errnoRet\" (a number), not "
-                            "\"errno\"", what, n);
+        return sk_error_set(err, EINVAL,
+                            "%s: syscalls[%zu]: use \"errnoRet\" (a number), not "
+                            "\"errno\"",
+                            what, n);
     json_t *args = json_object_get(c, "args");
     if (args && !json_is_null(args)) {
         if (!json_is_array(args) || json_array_size(args) > 6)
-            return sk_error_set(err, EINVAL, "%s: syscalls[%zu].args must be an array of at "
-                                "most 6 conditions", what, n);
+            return sk_error_set(err, EINVAL,
+                                "%s: syscalls[%zu].args must be an array of at "
+                                "most 6 conditions",
+                                what, n);
         size_t i;
         json_t *a;
         json_array_foreach(args, i, a)
@@ -352,8 +391,10 @@ static int check_syscall(const json_t *c, const char *what, size_t n, struct sk_
             if (!json_is_integer(idx) || json_integer_value(idx) < 0 ||
                 json_integer_value(idx) > 5 || !json_is_integer(val) ||
                 (two && !json_is_integer(two)) || !in_list(operators, sk_json_str(a, "op")))
-                return sk_error_set(err, EINVAL, "%s: syscalls[%zu].args[%zu]: want index "
-                                    "0-5, a numeric value and a SCMP_CMP_* op", what, n, i);
+                return sk_error_set(err, EINVAL,
+                                    "%s: syscalls[%zu].args[%zu]: want index "
+                                    "0-5, a numeric value and a SCMP_CMP_* op",
+                                    what, n, i);
         }
     }
     if (check_filter(json_object_get(c, "includes"), what, n, "includes", err) < 0 ||
@@ -388,8 +429,7 @@ int spec_seccomp_validate(const json_t *p, const char *what, struct sk_error *er
             if (!sk_json_str(m, "architecture") ||
                 (sub && !json_is_null(sub) &&
                  check_strings(sub, what, "subArchitectures", err) < 0))
-                return sk_error_set(err, EINVAL, "%s: archMap[%zu] needs an architecture", what,
-                                    i);
+                return sk_error_set(err, EINVAL, "%s: archMap[%zu] needs an architecture", what, i);
         }
     }
     json_t *calls = json_object_get(p, "syscalls");
@@ -398,7 +438,11 @@ int spec_seccomp_validate(const json_t *p, const char *what, struct sk_error *er
             return sk_error_set(err, EINVAL, "%s: syscalls must be an array", what);
         size_t i;
         json_t *c;
-        json_array_foreach(calls, i, c) if (check_syscall(c, what, i, err) < 0) return -1;
+        json_array_foreach(calls, i, c)
+        {
+            if (check_syscall(c, what, i, err) < 0)
+                return -1;
+        }
     }
     return 0;
 }
@@ -409,8 +453,11 @@ static bool json_strv_has(const json_t *a, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(a, i, v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-        return true;
+    json_array_foreach(a, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+            return true;
+    }
     return false;
 }
 
@@ -440,12 +487,20 @@ static bool rule_applies(const json_t *c, const json_t *bounding)
     if ((a = json_object_get(exc, "arches")) && json_strv_has(a, NATIVE_GO_ARCH))
         return false;
     if ((a = json_object_get(exc, "caps")))
-        json_array_foreach(a, i, v) if (json_strv_has(bounding, json_string_value(v))) return false;
+        json_array_foreach(a, i, v)
+        {
+            if (json_strv_has(bounding, json_string_value(v)))
+                return false;
+        }
     if ((a = json_object_get(inc, "arches")) && json_array_size(a) > 0 &&
         !json_strv_has(a, NATIVE_GO_ARCH))
         return false;
     if ((a = json_object_get(inc, "caps")))
-        json_array_foreach(a, i, v) if (!json_strv_has(bounding, json_string_value(v))) return false;
+        json_array_foreach(a, i, v)
+        {
+            if (!json_strv_has(bounding, json_string_value(v)))
+                return false;
+        }
     const char *mk = sk_json_str(inc, "minKernel");
     if (mk && !kernel_at_least(mk))
         return false;
@@ -468,14 +523,16 @@ static json_t *oci_architectures(const json_t *p)
         json_t *sub = json_object_get(m, "subArchitectures");
         size_t j;
         json_t *s;
-        json_array_foreach(sub, j, s) json_array_append(out, s);
+        json_array_foreach(sub, j, s)
+        {
+            json_array_append(out, s);
+        }
         break;
     }
     return out;
 }
 
-int spec_seccomp_to_oci(const json_t *p, const json_t *bounding, json_t **ret,
-                        struct sk_error *err)
+int spec_seccomp_to_oci(const json_t *p, const json_t *bounding, json_t **ret, struct sk_error *err)
 {
     if (spec_seccomp_validate(p, "seccomp profile", err) < 0)
         return -1;
@@ -502,8 +559,8 @@ int spec_seccomp_to_oci(const json_t *p, const json_t *bounding, json_t **ret,
             continue;
         json_t *names = json_object_get(c, "names");
         json_t *o = json_object();
-        json_object_set_new(o, "names", names ? json_deep_copy(names)
-                                              : json_pack("[s]", sk_json_str(c, "name")));
+        json_object_set_new(
+            o, "names", names ? json_deep_copy(names) : json_pack("[s]", sk_json_str(c, "name")));
         json_object_set_new(o, "action", json_string(sk_json_str(c, "action")));
         json_t *errno_ret = json_object_get(c, "errnoRet");
         if (errno_ret)

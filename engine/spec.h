@@ -12,6 +12,7 @@
 #define SKIFF_ENGINE_SPEC_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "common/error.h"
 
@@ -48,6 +49,11 @@ int spec_generate(const struct spec_context *ctx, json_t **ret, struct sk_error 
 int spec_write_etc_files(const struct spec_context *ctx, struct sk_error *err);
 
 /* ---- helpers shared with the engine -------------------------------------- */
+
+/* The container's resolv.conf from the host's (NULL: the host has none): as is
+ * with --network host, else without loopback nameservers (127.x, ::1), which a
+ * private network namespace cannot reach; a comment-only file when none remain. */
+char *spec_resolv_conf(const char *host, bool host_network);
 
 /* "TERM", "SIGTERM", "sigterm", "15", "RTMIN+3" -> signal number; -1 if invalid. */
 int spec_signal_parse(const char *s);

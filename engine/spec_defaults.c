@@ -17,24 +17,54 @@
 /* ---- capabilities ------------------------------------------------------- */
 
 const char *const spec_cap_names[] = {
-    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",          "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",       "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",           "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
     "CAP_CHECKPOINT_RESTORE",
 };
 const size_t spec_cap_count = sizeof(spec_cap_names) / sizeof(spec_cap_names[0]);
 
 const char *const spec_default_caps[] = {
-    "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
-    "CAP_SYS_CHROOT", NULL,
+    "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+    "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
+    "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL,
 };
 
 int spec_cap_number(const char *name)
@@ -78,10 +108,20 @@ const char *const spec_etc_mount_options[] = {"bind", "rprivate", NULL};
 const char *const spec_tmpfs_default_options[] = {"rw", "noexec", "nosuid", "nodev", NULL};
 
 const char *const spec_default_masked_paths[] = {
-    "/proc/acpi",        "/proc/kcore",    "/proc/keys",      "/proc/latency_stats",
-    "/proc/sched_debug", "/proc/scsi",     "/proc/timer_list", "/proc/timer_stats",
-    "/proc/interrupts",  "/sys/firmware",  "/sys/fs/selinux", "/sys/dev/block",
-    "/sys/devices/virtual/powercap", NULL,
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/interrupts",
+    "/sys/firmware",
+    "/sys/fs/selinux",
+    "/sys/dev/block",
+    "/sys/devices/virtual/powercap",
+    NULL,
 };
 const char *const spec_default_masked_globs[] = {
     "/sys/devices/system/cpu/cpu*/thermal_throttle",
@@ -92,25 +132,27 @@ const char *const spec_default_readonly_paths[] = {
 };
 
 const struct spec_default_device spec_default_devices[] = {
-    {"/dev/null", 'c', 1, 3, 0666},    {"/dev/zero", 'c', 1, 5, 0666},
-    {"/dev/full", 'c', 1, 7, 0666},    {"/dev/random", 'c', 1, 8, 0666},
-    {"/dev/urandom", 'c', 1, 9, 0666}, {"/dev/tty", 'c', 5, 0, 0666},
+    {"/dev/null", 'c', 1, 3, 0666},
+    {"/dev/zero", 'c', 1, 5, 0666},
+    {"/dev/full", 'c', 1, 7, 0666},
+    {"/dev/random", 'c', 1, 8, 0666},
+    {"/dev/urandom", 'c', 1, 9, 0666},
+    {"/dev/tty", 'c', 5, 0, 0666},
     {NULL, 0, 0, 0, 0},
 };
 
 const struct spec_device_rule spec_default_device_rules[] = {
     {false, 'a', -1, -1, "rwm"}, /* deny everything, then allow: */
     {true, 'c', -1, -1, "m"},    /* mknod of any device (opening it stays denied) */
-    {true, 'b', -1, -1, "m"},
-    {true, 'c', 1, 3, "rwm"},    /* null */
-    {true, 'c', 1, 5, "rwm"},    /* zero */
-    {true, 'c', 1, 7, "rwm"},    /* full */
-    {true, 'c', 1, 8, "rwm"},    /* random */
-    {true, 'c', 1, 9, "rwm"},    /* urandom */
-    {true, 'c', 5, 0, "rwm"},    /* tty */
-    {true, 'c', 5, 1, "rwm"},    /* console */
-    {true, 'c', 5, 2, "rwm"},    /* ptmx */
-    {true, 'c', 136, -1, "rwm"}, /* pts */
+    {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"}, /* null */
+    {true, 'c', 1, 5, "rwm"},                              /* zero */
+    {true, 'c', 1, 7, "rwm"},                              /* full */
+    {true, 'c', 1, 8, "rwm"},                              /* random */
+    {true, 'c', 1, 9, "rwm"},                              /* urandom */
+    {true, 'c', 5, 0, "rwm"},                              /* tty */
+    {true, 'c', 5, 1, "rwm"},                              /* console */
+    {true, 'c', 5, 2, "rwm"},                              /* ptmx */
+    {true, 'c', 136, -1, "rwm"},                           /* pts */
     {false, 0, 0, 0, NULL},
 };
 

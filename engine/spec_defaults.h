@@ -84,9 +84,9 @@ extern const struct spec_default_device spec_default_devices[];
 
 struct spec_device_rule {
     bool allow;
-    char type;   /* 'a', 'c', 'b' */
-    long major;  /* -1 = any */
-    long minor;  /* -1 = any */
+    char type;  /* 'a', 'c', 'b' */
+    long major; /* -1 = any */
+    long minor; /* -1 = any */
     const char *access;
 };
 /* linux.resources.devices: deny all, then allow the default devices, the pty
