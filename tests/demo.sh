@@ -40,7 +40,22 @@ cp "$REG_CA" "$CERTS_D/ca.crt"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 IMAGE=$REG_HTTPS/busybox:latest
+VOLUME=$STATE/mnt
+mkdir -p "$VOLUME"
 step skiff pull "$IMAGE"
 step skiff images
 step skiff image inspect --format '{{.Id}} {{.Architecture}}/{{.Os}} layers: {{json .RootFS.Layers}}' "$IMAGE"
+# The seeds' flow: storage first, then the runtime spec.
+step skiff create --name on-off -v "$VOLUME:/mnt:Z" "$IMAGE" sh -c 'ls /mnt /'
+step skiff ps -a
+MERGED=$(skiff mount on-off)
+step skiff mount on-off
+step touch "$MERGED/test"
+step ls "$MERGED"
+step skiff init on-off
+CONFIG=$(skiff inspect --format '{{.OCIConfigPath}}' on-off)
+step jq -c '{args: .process.args, root: .root.path, hostname, caps: (.process.capabilities.bounding | length)}' "$CONFIG"
+step skiff ps -a
+step skiff umount on-off
+step skiff rm on-off
 step skiff rmi "$IMAGE"
