@@ -17,6 +17,17 @@ long long sk_json_int(const json_t *obj, const char *key, long long def)
     return json_is_integer(v) ? (long long)json_integer_value(v) : def;
 }
 
+bool sk_json_strv_contains(const json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+            return true;
+    }
+    return false;
+}
+
 json_t *sk_json_parse(const char *data, size_t len, const char *what, struct sk_error *err)
 {
     json_error_t jerr;

@@ -20,6 +20,9 @@ const char *sk_json_str(const json_t *obj, const char *key);
 /* Member as integer, or def when missing or not an integer. */
 long long sk_json_int(const json_t *obj, const char *key, long long def);
 
+/* Does the array hold the string s? (false for a non-array) */
+bool sk_json_strv_contains(const json_t *arr, const char *s);
+
 /* Parse a buffer; what names the document in error messages. */
 json_t *sk_json_parse(const char *data, size_t len, const char *what, struct sk_error *err);
 json_t *sk_json_load_file(const char *path, struct sk_error *err);

@@ -24,13 +24,7 @@ static bool is_hex(const char *s, size_t min, size_t max)
 
 static bool names_contain(json_t *img, const char *key, const char *s)
 {
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(img, key), i, v) {
-        if (strcmp(json_string_value(v) ?: "", s) == 0)
-            return true;
-    }
-    return false;
+    return sk_json_strv_contains(json_object_get(img, key), s);
 }
 
 /* "domain/path:tag" -> does it end in "/want" where want is "path:tag" (short names)? */

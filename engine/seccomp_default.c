@@ -449,18 +449,6 @@ int spec_seccomp_validate(const json_t *p, const char *what, struct sk_error *er
 
 /* ---- conversion to the OCI form -------------------------------------------- */
 
-static bool json_strv_has(const json_t *a, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(a, i, v)
-    {
-        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* "5.10.0-rc1" >= "5.8"? Missing parts count as 0. */
 static bool kernel_at_least(const char *want)
 {
@@ -484,21 +472,21 @@ static bool rule_applies(const json_t *c, const json_t *bounding)
     json_t *exc = json_object_get(c, "excludes"), *inc = json_object_get(c, "includes");
     json_t *a, *v;
     size_t i;
-    if ((a = json_object_get(exc, "arches")) && json_strv_has(a, NATIVE_GO_ARCH))
+    if ((a = json_object_get(exc, "arches")) && sk_json_strv_contains(a, NATIVE_GO_ARCH))
         return false;
     if ((a = json_object_get(exc, "caps")))
         json_array_foreach(a, i, v)
         {
-            if (json_strv_has(bounding, json_string_value(v)))
+            if (sk_json_strv_contains(bounding, json_string_value(v)))
                 return false;
         }
     if ((a = json_object_get(inc, "arches")) && json_array_size(a) > 0 &&
-        !json_strv_has(a, NATIVE_GO_ARCH))
+        !sk_json_strv_contains(a, NATIVE_GO_ARCH))
         return false;
     if ((a = json_object_get(inc, "caps")))
         json_array_foreach(a, i, v)
         {
-            if (!json_strv_has(bounding, json_string_value(v)))
+            if (!sk_json_strv_contains(bounding, json_string_value(v)))
                 return false;
         }
     const char *mk = sk_json_str(inc, "minKernel");

@@ -52,18 +52,6 @@ static json_t *strv_json(const char *const *v)
     return a;
 }
 
-static bool json_strv_has(const json_t *a, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(a, i, v)
-    {
-        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* The image's runtime config ("config" in the image config blob). */
 static const json_t *image_runtime_config(const json_t *image_config)
 {
@@ -411,23 +399,23 @@ static json_t *build_capabilities(const json_t *flags, bool root_user)
     json_t *caps = json_array();
     size_t i;
     json_t *c;
-    if (flag_true(flags, "privileged") || json_strv_has(add, "ALL")) {
+    if (flag_true(flags, "privileged") || sk_json_strv_contains(add, "ALL")) {
         for (size_t n = 0; n < spec_cap_count; n++)
             if (spec_cap_in_bounding_set((int)n))
                 json_array_append_new(caps, json_string(spec_cap_names[n]));
-    } else if (!json_strv_has(drop, "ALL")) {
+    } else if (!sk_json_strv_contains(drop, "ALL")) {
         for (const char *const *d = spec_default_caps; *d; d++)
             if (spec_cap_in_bounding_set(spec_cap_number(*d)))
                 json_array_append_new(caps, json_string(*d));
     }
     json_array_foreach(add, i, c)
     {
-        if (!json_strv_has(caps, json_string_value(c)) && strcmp(json_string_value(c), "ALL"))
+        if (!sk_json_strv_contains(caps, json_string_value(c)) && strcmp(json_string_value(c), "ALL"))
             json_array_append(caps, c);
     }
     for (i = 0; i < json_array_size(caps);) {
         const char *name = json_string_value(json_array_get(caps, i));
-        if (json_strv_has(drop, name) && !json_strv_has(add, name))
+        if (sk_json_strv_contains(drop, name) && !sk_json_strv_contains(add, name))
             json_array_remove(caps, i);
         else
             i++;
@@ -437,7 +425,7 @@ static json_t *build_capabilities(const json_t *flags, bool root_user)
     json_t *eff = json_array();
     json_array_foreach(caps, i, c)
     {
-        if (root_user || json_strv_has(add, json_string_value(c)) || json_strv_has(add, "ALL"))
+        if (root_user || sk_json_strv_contains(add, json_string_value(c)) || sk_json_strv_contains(add, "ALL"))
             json_array_append(eff, c);
     }
     json_t *out =
@@ -771,7 +759,7 @@ static void build_paths(const json_t *flags, json_t **ret_masked, json_t **ret_r
     if (flag_true(flags, "privileged"))
         return;
     json_t *unmask = json_object_get(flags, "unmask");
-    bool all = json_strv_has(unmask, "ALL");
+    bool all = sk_json_strv_contains(unmask, "ALL");
     for (const char *const *p = spec_default_masked_paths; *p && !all; p++)
         json_array_append_new(masked, json_string(*p));
     for (const char *const *g = spec_default_masked_globs; *g && !all; g++) {
@@ -787,13 +775,13 @@ static void build_paths(const json_t *flags, json_t **ret_masked, json_t **ret_r
     json_t *v;
     json_array_foreach(json_object_get(flags, "mask"), i, v)
     {
-        if (!json_strv_has(masked, json_string_value(v)))
+        if (!sk_json_strv_contains(masked, json_string_value(v)))
             json_array_append(masked, v);
     }
     json_t *lists[] = {masked, ro};
     for (size_t l = 0; l < 2; l++)
         for (i = 0; i < json_array_size(lists[l]);)
-            if (json_strv_has(unmask, json_string_value(json_array_get(lists[l], i))))
+            if (sk_json_strv_contains(unmask, json_string_value(json_array_get(lists[l], i))))
                 json_array_remove(lists[l], i);
             else
                 i++;

@@ -253,17 +253,6 @@ static json_t *live_pins(struct storage *st)
     return all;
 }
 
-static bool strings_contain(json_t *arr, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(arr, i, v) {
-        if (strcmp(json_string_value(v) ?: "", s) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* ---- image records ------------------------------------------------------- */
 
 static char *images_path(struct storage *st) { return sk_asprintf("%s/images.json", st->root); }
@@ -448,7 +437,7 @@ int storage_image_remove(struct storage *st, const char *id, struct sk_error *er
         json_array_foreach(json_object_get(removed, "layers"), i, l) {
             const char *diff_id = json_string_value(l);
             if (!diff_id || layer_used(images, diff_id) || !sk_digest_valid(diff_id) ||
-                strings_contain(pinned, diff_id))
+                sk_json_strv_contains(pinned, diff_id))
                 continue;
             storage_layer_drop_link(st, diff_id); /* its short l/ link, if any */
             _cleanup_free_ char *src = layer_dir(st, diff_id);
