@@ -46,7 +46,7 @@ setup_file() {
 		grep -E '^(CapEff|CapBnd|CapInh|CapAmb|Seccomp|NoNewPrivs):' /proc/self/status | tr -d ' \t' | sed 's/:/=/'
 		echo "keys=$(stat -c %t,%T /proc/keys)"
 		[ -e /proc/kcore ] && echo "kcore=$(stat -c %t,%T /proc/kcore)"
-		if echo 1 >/proc/sys/kernel/ns_last_pid 2>/dev/null; then echo procsys=rw; else echo procsys=ro; fi
+		if { echo 1 >/proc/sys/kernel/ns_last_pid; } 2>/dev/null; then echo procsys=rw; else echo procsys=ro; fi
 		if linux64 -R true 2>/dev/null; then echo personality=allowed; else echo personality=denied; fi
 		if touch /rootfs-write 2>/dev/null; then echo root=rw; else echo root=ro; fi
 		if touch /tmp/x 2>/dev/null; then echo tmp=rw; else echo tmp=ro; fi
