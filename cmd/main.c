@@ -1,5 +1,6 @@
 /* skiff: the entry point. Global flags, then a command. */
 #include "cmd/cmd.h"
+#include "cmd/runtime.h"
 #include "common/util.h"
 
 #include <malloc.h>
@@ -128,6 +129,7 @@ const struct cmd cmd_table_of_commands[] = {
      "skiff version [options]\n\n"
      "Options:\n"
      "  -f, --format FORMAT    \"json\"\n"},
+    {"runtime", cmd_runtime, CMD_RUNTIME_SUMMARY, CMD_RUNTIME_USAGE},
     {"help", cmd_help, "Show help for skiff or a command", "skiff help [COMMAND]\n"},
     {NULL, NULL, NULL, NULL},
 };
@@ -204,6 +206,11 @@ int main(int argc, char **argv)
     mallopt(M_ARENA_MAX, MALLOC_ARENAS);
     mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD);
     struct cmd_globals g = {.prog = "skiff"};
+    /* Installed as skiff-runtime too: then it is the runc-compatible runtime. */
+    const char *base = strrchr(argv[0], '/');
+    base = base ? base + 1 : argv[0];
+    if (strcmp(base, "skiff-runtime") == 0)
+        return cmd_runtime(&g, argc, argv);
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];

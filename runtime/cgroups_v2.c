@@ -1,0 +1,155 @@
+/* linux.resources on cgroup v2: one directory, controllers enabled from the
+ * root down. Device rules need an eBPF program, which this milestone does
+ * not load: they are skipped with a warning. */
+#include "runtime/internal.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Controllers skiff enables for its containers, when the kernel offers them. */
+static const char *const wanted_controllers[] = {"cpu",  "cpuset", "memory",
+                                                 "pids", "io",     "hugetlb"};
+
+uint64_t rt_cgroup_v2_weight_from_shares(uint64_t shares)
+{
+    if (shares == 0)
+        return 0;
+    if (shares < 2)
+        shares = 2;
+    if (shares > 262144)
+        shares = 262144;
+    return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+static bool word_in(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+int rt_cgroup_v2_enable_controllers(const struct rt_cgroup_dir *d, struct sk_error *err)
+{
+    size_t mlen = strlen(d->mount);
+    _cleanup_free_ char *p = sk_strdup(d->path);
+    /* Every ancestor from the mount (the root) to d's parent. */
+    for (size_t i = mlen; i < strlen(d->path); i++) {
+        if (i != mlen && p[i] != '/')
+            continue;
+        char saved = p[i];
+        p[i] = '\0';
+        const char *level = i == mlen ? d->mount : p;
+        _cleanup_free_ char *cpath = sk_asprintf("%s/cgroup.controllers", level);
+        _cleanup_free_ char *avail = NULL;
+        if (sk_read_file(cpath, &avail, NULL, err) < 0)
+            return -1;
+        _cleanup_free_ char *spath = sk_asprintf("%s/cgroup.subtree_control", level);
+        _cleanup_free_ char *enabled = NULL;
+        if (sk_read_file(spath, &enabled, NULL, err) < 0)
+            return -1;
+        for (size_t k = 0; k < SK_ARRAY_SIZE(wanted_controllers); k++) {
+            const char *c = wanted_controllers[k];
+            if (!word_in(avail, c) || word_in(enabled, c))
+                continue;
+            char buf[32];
+            snprintf(buf, sizeof(buf), "+%s", c);
+            /* A controller that cannot be enabled here (say, cpu with
+             * realtime processes around) only loses its limits. */
+            rt_cgroup_write(level, "cgroup.subtree_control", buf, NULL);
+        }
+        p[i] = saved;
+    }
+    return 0;
+}
+
+/* Write a controller's file; a missing file means the controller is not
+ * enabled for the cgroup, which deserves a clearer message than ENOENT. */
+static int write_ctl(const char *dir, const char *file, const char *value, struct sk_error *err)
+{
+    if (rt_cgroup_write(dir, file, value, err) == 0)
+        return 0;
+    if (err && err->code == ENOENT) {
+        size_t n = strcspn(file, ".");
+        return sk_error_set(err, ENOTSUP,
+                            "%s: the %.*s controller is not available to this cgroup (see "
+                            "cgroup.controllers of its parent)",
+                            file, (int)n, file);
+    }
+    return -1;
+}
+
+static int write_i64(const char *dir, const char *file, int64_t v, struct sk_error *err)
+{
+    char buf[32];
+    if (v < 0)
+        strcpy(buf, "max");
+    else
+        snprintf(buf, sizeof(buf), "%lld", (long long)v);
+    return write_ctl(dir, file, buf, err);
+}
+
+int rt_cgroup_v2_apply(const struct rt_cgroup_dir *d, const struct rt_resources *r,
+                       char ***warnings, struct sk_error *err)
+{
+    const char *dir = d->path;
+    if (r->memory_reservation.set &&
+        write_i64(dir, "memory.low", r->memory_reservation.v > 0 ? r->memory_reservation.v : 0,
+                  err) < 0)
+        return -1;
+    if (r->memory_limit.set &&
+        write_i64(dir, "memory.max", r->memory_limit.v > 0 ? r->memory_limit.v : -1, err) < 0)
+        return -1;
+    if (r->memory_swap.set) {
+        /* OCI's swap is memory + swap; v2 limits swap alone. */
+        int64_t swap = -1;
+        if (r->memory_swap.v > 0 && r->memory_limit.set && r->memory_limit.v > 0)
+            swap = r->memory_swap.v - r->memory_limit.v;
+        else if (r->memory_swap.v > 0)
+            return sk_error_set(err, EINVAL, "memory.swap needs memory.limit on cgroup v2");
+        if (write_i64(dir, "memory.swap.max", swap, err) < 0)
+            return -1;
+    }
+    if (r->memory_swappiness.set && r->memory_swappiness.v >= 0)
+        rt_warnf(warnings, "linux.resources.memory.swappiness has no cgroup v2 equivalent: "
+                           "ignored");
+    if (r->disable_oom_killer)
+        rt_warnf(warnings, "linux.resources.memory.disableOOMKiller is not possible on cgroup "
+                           "v2: ignored");
+    if (r->cpu_shares.set && r->cpu_shares.v > 0) {
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%llu",
+                 (unsigned long long)rt_cgroup_v2_weight_from_shares((uint64_t)r->cpu_shares.v));
+        if (write_ctl(dir, "cpu.weight", buf, err) < 0)
+            return -1;
+    }
+    if (r->cpu_quota.set || r->cpu_period.set) {
+        char buf[64], quota[24];
+        int64_t period = r->cpu_period.set && r->cpu_period.v > 0 ? r->cpu_period.v : 100000;
+        if (r->cpu_quota.set && r->cpu_quota.v > 0)
+            snprintf(quota, sizeof(quota), "%lld", (long long)r->cpu_quota.v);
+        else
+            strcpy(quota, "max");
+        snprintf(buf, sizeof(buf), "%s %lld", quota, (long long)period);
+        if (write_ctl(dir, "cpu.max", buf, err) < 0)
+            return -1;
+    }
+    if (r->cpu_rt_runtime.set || r->cpu_rt_period.set)
+        rt_warnf(warnings, "realtime cpu limits are not available on cgroup v2: ignored");
+    if (r->cpuset_cpus && write_ctl(dir, "cpuset.cpus", r->cpuset_cpus, err) < 0)
+        return -1;
+    if (r->cpuset_mems && write_ctl(dir, "cpuset.mems", r->cpuset_mems, err) < 0)
+        return -1;
+    if (r->pids_limit.set &&
+        write_i64(dir, "pids.max", r->pids_limit.v > 0 ? r->pids_limit.v : -1, err) < 0)
+        return -1;
+    if (r->ndevices)
+        rt_warnf(warnings, "cgroup v2: device rules need an eBPF program, which skiff does not "
+                           "load yet: linux.resources.devices not enforced");
+    return 0;
+}

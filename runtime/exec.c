@@ -1,0 +1,306 @@
+/* exec: a new process in a created or running container. X1 joins the
+ * container's cgroups and every namespace of its init that differs from
+ * ours (user last), X2 is forked into the pid namespace and becomes the
+ * process: the config's process with the command line's overrides (or a
+ * --process file), with the config's seccomp profile. */
+#include "runtime/internal.h"
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Add or replace KEY=VALUE in a JSON array of strings. */
+static void env_set(json_t *env, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+    size_t i;
+    json_t *e;
+    json_array_foreach(env, i, e)
+    {
+        const char *s = json_string_value(e);
+        if (s && strncmp(s, kv, klen) == 0 && s[klen] == '=') {
+            json_array_set_new(env, i, json_string(kv));
+            return;
+        }
+    }
+    json_array_append_new(env, json_string(kv));
+}
+
+static int parse_user(const char *user, json_t *proc, struct sk_error *err)
+{
+    char *end;
+    errno = 0;
+    unsigned long uid = strtoul(user, &end, 10);
+    unsigned long gid = 0;
+    if (end == user || errno || uid > UINT32_MAX || (*end && *end != ':'))
+        return sk_error_set(err, EINVAL, "--user %s: want uid[:gid] (numbers)", user);
+    if (*end == ':') {
+        const char *g = end + 1;
+        gid = strtoul(g, &end, 10);
+        if (end == g || *end || gid > UINT32_MAX)
+            return sk_error_set(err, EINVAL, "--user %s: want uid[:gid] (numbers)", user);
+    }
+    json_t *u = json_object_get(proc, "user");
+    if (!json_is_object(u)) {
+        u = json_object();
+        json_object_set_new(proc, "user", u);
+    }
+    json_object_set_new(u, "uid", json_integer((json_int_t)uid));
+    json_object_set_new(u, "gid", json_integer((json_int_t)gid));
+    return 0;
+}
+
+/* The process document: --process FILE, or the config's process with the
+ * command line's changes. */
+static json_t *exec_process_doc(const json_t *config, const struct runtime_exec_opts *o,
+                                struct sk_error *err)
+{
+    if (o->process_file) {
+        json_t *p = sk_json_load_file(o->process_file, err);
+        if (!p)
+            sk_error_prefix(err, "--process");
+        return p;
+    }
+    if (!o->args || !o->args[0]) {
+        sk_error_set(err, EINVAL, "exec: no command given");
+        return NULL;
+    }
+    json_t *base = json_object_get(config, "process");
+    json_t *p = json_is_object(base) ? json_deep_copy(base) : json_object();
+    json_t *args = json_array();
+    for (size_t i = 0; o->args[i]; i++)
+        json_array_append_new(args, json_string(o->args[i]));
+    json_object_set_new(p, "args", args);
+    json_object_set_new(p, "terminal", json_boolean(o->tty));
+    json_t *env = json_object_get(p, "env");
+    if (!json_is_array(env)) {
+        env = json_array();
+        json_object_set_new(p, "env", env);
+    }
+    for (size_t i = 0; o->env && o->env[i]; i++) {
+        if (!strchr(o->env[i], '=')) {
+            json_decref(p);
+            sk_error_set(err, EINVAL, "--env %s: want KEY=VALUE", o->env[i]);
+            return NULL;
+        }
+        env_set(env, o->env[i]);
+    }
+    if (o->cwd)
+        json_object_set_new(p, "cwd", json_string(o->cwd));
+    if (!json_object_get(p, "cwd"))
+        json_object_set_new(p, "cwd", json_string("/"));
+    if (o->user && parse_user(o->user, p, err) < 0) {
+        json_decref(p);
+        return NULL;
+    }
+    if (o->no_new_privs)
+        json_object_set_new(p, "noNewPrivileges", json_true());
+    if (o->caps && o->caps[0]) {
+        json_t *caps = json_object_get(p, "capabilities");
+        if (!json_is_object(caps)) {
+            caps = json_object();
+            json_object_set_new(p, "capabilities", caps);
+        }
+        static const char *const sets[] = {"bounding", "effective", "permitted"};
+        for (size_t k = 0; k < SK_ARRAY_SIZE(sets); k++) {
+            json_t *arr = json_object_get(caps, sets[k]);
+            if (!json_is_array(arr)) {
+                arr = json_array();
+                json_object_set_new(caps, sets[k], arr);
+            }
+            for (size_t i = 0; o->caps[i]; i++)
+                json_array_append_new(arr, json_string(o->caps[i]));
+        }
+    }
+    return p;
+}
+
+struct exec_child {
+    const struct rt_process *proc;
+    const struct rt_seccomp *seccomp;
+    const struct rt_cgroup *cg;
+    pid_t target;
+    int sync_fd;
+};
+
+static void __attribute__((noreturn)) exec_x2(const struct exec_child *x)
+{
+    struct sk_error err = {0};
+    struct rt_exec_plan plan;
+    if (rt_process_prepare(x->proc, x->seccomp, &plan, &err) < 0)
+        rt_sync_fail(x->sync_fd, &err);
+    rt_process_exec(&plan, &err);
+    rt_sync_fail(x->sync_fd, &err);
+}
+
+static void __attribute__((noreturn)) exec_x1(const struct exec_child *x)
+{
+    struct sk_error err = {0};
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    rt_close_fds_except(&x->sync_fd, 1);
+    bool joined_user;
+    if (rt_cgroup_add_pid(x->cg, getpid(), &err) < 0 ||
+        rt_ns_join_process(x->target, &joined_user, &err) < 0)
+        rt_sync_fail(x->sync_fd, &err);
+    pid_t pid = fork();
+    if (pid < 0) {
+        sk_error_errno(&err, errno, "fork");
+        rt_sync_fail(x->sync_fd, &err);
+    }
+    if (pid == 0)
+        exec_x2(x);
+    rt_sync_send(x->sync_fd, RT_SYNC_PID, pid, NULL, &err);
+    _exit(0);
+}
+
+static volatile sig_atomic_t exec_forward_pid;
+
+static void exec_forward_signal(int sig)
+{
+    if (exec_forward_pid > 0)
+        kill((pid_t)exec_forward_pid, sig);
+}
+
+int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct runtime_exec_opts *o,
+                 int *ret_status, struct sk_error *err)
+{
+    _cleanup_free_ char *root = rt_state_root(ctx);
+    _cleanup_free_ char *dir = NULL;
+    _cleanup_close_ int dirfd = -1;
+    if (rt_state_open_dir(root, id, false, &dir, &dirfd, err) < 0)
+        return -1;
+    _cleanup_json_ json_t *state = rt_state_load(dir, NULL);
+    enum runtime_status st = rt_state_status(dir, state);
+    if (st != RUNTIME_CREATED && st != RUNTIME_RUNNING)
+        return sk_error_set(err, EINVAL, "cannot exec in container %s: it is %s", id,
+                            runtime_status_name(st));
+    _cleanup_free_ char *config_path = sk_asprintf("%s/" RT_STATE_CONFIG, dir);
+    _cleanup_json_ json_t *config = sk_json_load_file(config_path, err);
+    if (!config)
+        return -1;
+    const char *bundle = sk_json_str(state, "bundle");
+    _cleanup_spec_ struct rt_spec *spec = NULL;
+    if (rt_spec_parse(config, bundle ? bundle : "/", &spec, err) < 0)
+        return sk_error_prefix(err, "container %s: config", id);
+    _cleanup_json_ json_t *pdoc = exec_process_doc(config, o, err);
+    if (!pdoc)
+        return -1;
+    struct rt_process proc;
+    _cleanup_strv_ char **warnings = NULL;
+    if (rt_process_parse(pdoc, &proc, &warnings, err) < 0) {
+        rt_process_free(&proc);
+        return sk_error_prefix(err, "exec");
+    }
+    rt_ctx_warn(ctx, warnings);
+    int rc = -1;
+    struct rt_cgroup cg = {0};
+    int sv[2] = {-1, -1};
+    pid_t x1 = -1, x2 = -1;
+    if (proc.terminal && !o->console_socket) {
+        sk_error_set(err, EINVAL,
+                     "a terminal needs --console-socket (skiff's runtime does not allocate "
+                     "terminals yet)");
+        goto out;
+    }
+    if (o->console_socket) {
+        sk_error_set(err, ENOTSUP, "--console-socket is not supported yet");
+        goto out;
+    }
+    uint64_t own = rt_caps_own_bounding();
+    proc.caps.bounding &= own;
+    proc.caps.effective &= own;
+    proc.caps.permitted &= own;
+    proc.caps.inheritable &= own;
+    proc.caps.ambient &= own;
+    if (rt_cgroup_from_json(json_object_get(state, "cgroup"), &cg, err) < 0)
+        goto out;
+    if (!o->detach && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+        sk_error_errno(err, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
+        goto out;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        sk_error_errno(err, errno, "socketpair");
+        goto out;
+    }
+    close(SK_STEAL_FD(dirfd));
+    fflush(stdout);
+    fflush(stderr);
+    x1 = fork();
+    if (x1 < 0) {
+        sk_error_errno(err, errno, "fork");
+        goto out;
+    }
+    if (x1 == 0) {
+        close(sv[0]);
+        struct exec_child x = {.proc = &proc,
+                               .seccomp = spec->seccomp,
+                               .cg = &cg,
+                               .target = (pid_t)sk_json_int(state, "pid", 0),
+                               .sync_fd = sv[1]};
+        exec_x1(&x);
+    }
+    close(sv[1]);
+    sv[1] = -1;
+    struct rt_sync_msg m;
+    int r = rt_sync_expect(sv[0], RT_SYNC_PID, &m, "exec", err);
+    rt_waitpid(x1, NULL, 0);
+    x1 = -1;
+    if (r < 0)
+        goto out;
+    x2 = m.value;
+    rt_sync_msg_free(&m);
+    exec_forward_pid = x2;
+    struct sigaction sa = {.sa_handler = exec_forward_signal, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+    for (size_t i = 0; !o->detach && i < SK_ARRAY_SIZE(sigs); i++)
+        sigaction(sigs[i], &sa, NULL);
+    if (rt_sync_wait_exec(sv[0], "exec", err) < 0) {
+        rt_waitpid(x2, NULL, 0);
+        x2 = -1;
+        goto out;
+    }
+    if (o->pid_file && rt_write_pid_file(o->pid_file, x2, err) < 0)
+        goto out;
+    if (o->detach) {
+        *ret_status = 0;
+        rc = 0;
+        goto out;
+    }
+    int status = 0;
+    for (;;) {
+        pid_t w = rt_waitpid(-1, &status, 0);
+        if (w == x2)
+            break;
+        if (w < 0) {
+            status = 255 << 8;
+            break;
+        }
+    }
+    exec_forward_pid = 0;
+    *ret_status = rt_exit_code(status);
+    rc = 0;
+out:
+    if (x1 > 0) {
+        kill(x1, SIGKILL);
+        rt_waitpid(x1, NULL, 0);
+    }
+    if (sv[0] >= 0)
+        close(sv[0]);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    rt_cgroup_free(&cg);
+    rt_process_free(&proc);
+    return rc;
+}

@@ -1,0 +1,155 @@
+/* skiff's built-in OCI runtime: turns a bundle (config.json + rootfs) into a
+ * running process, with a runc-compatible life cycle (create, start, state,
+ * kill, delete, plus run, exec and list). It knows nothing about images or
+ * the store.
+ *
+ * ---- Design ---------------------------------------------------------------
+ *
+ * State. Every container has a directory <root>/<id> (root: --root, default
+ * RUNTIME_DEFAULT_ROOT) holding state.json (ours: pid and its start time,
+ * bundle, rootfs, created, annotations, cgroup directories), config.json (the
+ * config as create read it; exec and delete use it) and, until the container
+ * is started, start.sock. The status is never stored: it is derived live.
+ * The init process gone (or its pid reused: the start time differs) ->
+ * stopped; start.sock still there -> created (the init waits on it); else
+ * running. Mutations (create, start, kill, delete) hold a flock on the
+ * directory.
+ *
+ * Processes of `create` (runtime/create.c is the parent side, init.c the
+ * container side):
+ *
+ *   P  skiff runtime create. Re-executes itself from a sealed memfd copy of
+ *      its binary first (runtime_reexec_sealed, CVE-2019-5736), so no
+ *      container process can ever reach skiff's binary through /proc/PID/exe.
+ *   C1 forked by P. Waits until P has put it in the container's cgroups, then
+ *      joins the namespaces given by path (all but user), enters the user
+ *      namespace (joins it, or unshares it and asks P to write uid_map and
+ *      gid_map, as root may), unshares the remaining new namespaces and forks
+ *      C2, whose pid it reports before exiting. Two steps because a new pid
+ *      namespace only applies to children.
+ *   C2 the container's init (pid 1 in a new pid namespace). Sets hostname,
+ *      prepares the root filesystem (mounts, devices, /dev symlinks) with
+ *      every target resolved inside the rootfs (openat2 RESOLVE_IN_ROOT) and
+ *      mounted through /proc/self/fd/N of an O_PATH fd, sets sysctls and
+ *      oom_score_adj, lets P run the prestart and createRuntime hooks, runs the
+ *      createContainer hooks, masks and write-protects paths, pivot_roots,
+ *      then prepares the process: executable looked up, rlimits, umask, cwd
+ *      (checked to be inside the new root, CVE-2024-21626), user, bounding /
+ *      effective / permitted / inheritable / ambient capabilities (nothing
+ *      inheritable or ambient unless asked, CVE-2022-29162),
+ *      noNewPrivileges, seccomp filter built. It reports "created" to P, which
+ *      writes state.json and the pid file and exits; C2 inherited its stdio.
+ *
+ * P and C1/C2 talk over a SOCK_SEQPACKET socketpair (runtime/sync.c); any
+ * failure in a child travels back as an error message, and P kills what it
+ * started, removes the cgroups and the state directory.
+ *
+ * `start` connects to start.sock (bound by P before forking, listening in
+ * C2). C2 accepts, runs the startContainer hooks, marks every fd above stdio
+ * close-on-exec, loads the seccomp filter (as late as possible: only execve
+ * and, when the filter needed a temporary CAP_SYS_ADMIN, capset follow) and
+ * execs the user process. The connection is close-on-exec, so `start` reads
+ * EOF when the exec happened, or an error message when it failed; then it
+ * removes start.sock and runs the poststart hooks.
+ *
+ * `run` is create + start in one process that is a child subreaper, so the
+ * container process becomes its child: it forwards signals, waits, deletes
+ * the container and returns the exit status (128 + signal when killed).
+ *
+ * `exec` forks X1, which joins the container's cgroups and every namespace of
+ * its init that differs from ours (user last), and forks X2 into the pid
+ * namespace; X2 applies the process (the config's, with the command line's
+ * overrides, or --process FILE) like C2 does and execs.
+ *
+ * `delete` refuses a created or running container unless forced; then it
+ * SIGKILLs the init and everything left in the cgroup, removes the cgroups,
+ * runs the poststop hooks and removes the state directory.
+ *
+ * Library code never prints: warnings (ignored apparmor/selinux settings,
+ * cgroup v2 device rules, unknown capabilities) go to runtime_ctx.warn. */
+#ifndef SKIFF_RUNTIME_RUNTIME_H
+#define SKIFF_RUNTIME_RUNTIME_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/error.h"
+
+#define RUNTIME_DEFAULT_ROOT "/run/skiff/runtime"
+/* The OCI runtime spec version skiff implements and writes in state. */
+#define RUNTIME_OCI_VERSION "1.0.2"
+
+struct runtime_ctx {
+    const char *root; /* state root; NULL = RUNTIME_DEFAULT_ROOT */
+    void (*warn)(void *data, const char *msg);
+    void *warn_data;
+};
+
+struct runtime_create_opts {
+    const char *bundle;         /* NULL = current directory */
+    const char *pid_file;       /* NULL = none */
+    const char *console_socket; /* NULL = none (process.terminal then fails) */
+};
+
+/* The container's status as the OCI spec names it. */
+enum runtime_status {
+    RUNTIME_CREATING,
+    RUNTIME_CREATED,
+    RUNTIME_RUNNING,
+    RUNTIME_STOPPED,
+};
+const char *runtime_status_name(enum runtime_status s);
+
+int runtime_create(const struct runtime_ctx *ctx, const char *id,
+                   const struct runtime_create_opts *o, struct sk_error *err);
+int runtime_start(const struct runtime_ctx *ctx, const char *id, struct sk_error *err);
+/* create + start. Detached: returns after the start. Otherwise waits for the
+ * container process, deletes the container and sets *ret_status to its exit
+ * code (128 + signal number when a signal killed it). */
+int runtime_run(const struct runtime_ctx *ctx, const char *id, const struct runtime_create_opts *o,
+                bool detach, int *ret_status, struct sk_error *err);
+
+/* The OCI state document (ociVersion, id, status, pid, bundle, rootfs,
+ * created, owner, annotations), status derived now. */
+int runtime_state(const struct runtime_ctx *ctx, const char *id, json_t **ret,
+                  struct sk_error *err);
+/* An array of state documents, sorted by id. */
+int runtime_list(const struct runtime_ctx *ctx, json_t **ret, struct sk_error *err);
+/* Signal the init process, or with all every process in its cgroup. */
+int runtime_kill(const struct runtime_ctx *ctx, const char *id, int sig, bool all,
+                 struct sk_error *err);
+int runtime_delete(const struct runtime_ctx *ctx, const char *id, bool force, struct sk_error *err);
+
+struct runtime_exec_opts {
+    const char *process_file; /* a process.json; the fields below are then ignored */
+    char **args;              /* the command (NULL-terminated) */
+    char **env;               /* KEY=VALUE to add or replace */
+    char **caps;              /* capabilities to add ("CAP_X") */
+    const char *cwd;
+    const char *user; /* "uid[:gid]" */
+    bool tty;
+    bool detach;
+    bool no_new_privs;
+    const char *pid_file;
+    const char *console_socket;
+};
+/* Run a process in a created or running container. Unless detached, waits
+ * for it and sets *ret_status like runtime_run. */
+int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct runtime_exec_opts *o,
+                 int *ret_status, struct sk_error *err);
+
+/* A default config.json like `runc spec` writes (args ["sh"], terminal true,
+ * the usual capabilities, mounts, masked and read-only paths); rootless: a
+ * user namespace mapping the caller to root, no network namespace, /sys bound
+ * from the host, no cgroup device rules. A new reference. */
+json_t *runtime_spec_default(bool rootless);
+
+/* "TERM", "SIGTERM", "sigterm", "15", "RTMIN+2" -> signal number; -1 if invalid. */
+int runtime_signal_parse(const char *s);
+
+/* Unless the running binary already is a sealed memfd copy of itself,
+ * re-execute from one (same argv and environment; does not return on
+ * success). Callers run it before creating or entering a container. */
+int runtime_reexec_sealed(struct sk_error *err);
+
+#endif
