@@ -83,7 +83,7 @@ typedef int (*per_container_fn)(struct engine *e, const char *what, bool force, 
                                 struct sk_error *err);
 int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, char **names,
                           bool all, bool latest, bool force, bool ignore, per_container_fn fn,
-                          bool print_given);
+                          bool print_given, int missing_code);
 
 /* Commands. */
 int cmd_create(const struct cmd_globals *g, int argc, char **argv);

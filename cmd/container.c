@@ -10,10 +10,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Run fn on every named container; podman prints what was given, and exits
- * with 1 when a container is not found (125 for other failures). */
+/* Run fn on every named container, printing what was given (or the ID);
+ * exit missing_code when a container is not found (podman: 1 for rm, 125
+ * for the others), 125 for other failures. */
 static int for_each(struct engine *e, char **names, int n, bool force, bool ignore_missing,
-                    per_container_fn fn, bool print_given)
+                    per_container_fn fn, bool print_given, int missing_code)
 {
     int status = 0;
     for (int i = 0; i < n; i++) {
@@ -24,7 +25,7 @@ static int for_each(struct engine *e, char **names, int n, bool force, bool igno
                 continue;
             cmd_fail(&err);
             if (status == 0 || status == 1)
-                status = err.code == ENOENT ? 1 : EXIT_ENGINE;
+                status = err.code == ENOENT ? missing_code : EXIT_ENGINE;
             continue;
         }
         printf("%s\n", print_given ? names[i] : id);
@@ -67,12 +68,12 @@ int cmd_init(const struct cmd_globals *g, int argc, char **argv)
         latest = latest || ch == 'l';
     }
     return cmd_run_on_containers(g, "init", argc - optind, argv + optind, all, latest, false,
-                                 false, init_one, false);
+                                 false, init_one, false, EXIT_ENGINE);
 }
 
 int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, char **names,
                           bool all, bool latest, bool force, bool ignore,
-                          per_container_fn fn, bool print_given)
+                          per_container_fn fn, bool print_given, int missing_code)
 {
     if (!all && !latest && n == 0)
         return cmd_failf("%s: requires at least one container name or ID (or --all)", what);
@@ -83,7 +84,7 @@ int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, 
     if (rc)
         return rc;
     if (!all && !latest)
-        return for_each(e, names, n, force, ignore, fn, print_given);
+        return for_each(e, names, n, force, ignore, fn, print_given, missing_code);
     struct sk_error err = {0};
     _cleanup_strv_ char **ids = all_ids(e, &err);
     if (!ids)
@@ -91,7 +92,7 @@ int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, 
     int count = (int)sk_strv_len(ids);
     if (latest && count > 1)
         count = 1; /* newest first */
-    return for_each(e, ids, count, force, ignore, fn, false);
+    return for_each(e, ids, count, force, ignore, fn, false, missing_code);
 }
 
 static int rm_one(struct engine *e, const char *what, bool force, char id[65],
@@ -125,7 +126,7 @@ int cmd_rm(const struct cmd_globals *g, int argc, char **argv)
             return rc;
     }
     return cmd_run_on_containers(g, "rm", argc - optind, argv + optind, all, latest, force,
-                                 ignore, rm_one, true);
+                                 ignore, rm_one, true, 1);
 }
 
 static int umount_one(struct engine *e, const char *what, bool force, char id[65],
@@ -152,7 +153,7 @@ int cmd_umount(const struct cmd_globals *g, int argc, char **argv)
         latest = latest || ch == 'l';
     }
     return cmd_run_on_containers(g, "umount", argc - optind, argv + optind, all, latest, force,
-                                 false, umount_one, false);
+                                 false, umount_one, true, EXIT_ENGINE);
 }
 
 int cmd_mount(const struct cmd_globals *g, int argc, char **argv)
@@ -203,7 +204,7 @@ int cmd_mount(const struct cmd_globals *g, int argc, char **argv)
                 sk_json_str(json_object_get(json_object_get(insp, "GraphDriver"), "Data"),
                             "MergedDir");
             if (merged)
-                json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "id", targets[i],
+                json_array_append_new(out, json_pack("{s:s, s:[s], s:s}", "id", targets[i],
                                                      "names", sk_json_str(insp, "Name"),
                                                      "mountpoint", merged));
             continue;
@@ -211,7 +212,7 @@ int cmd_mount(const struct cmd_globals *g, int argc, char **argv)
         _cleanup_free_ char *merged = NULL;
         sk_error_clear(&err);
         if (engine_container_mount(e, targets[i], &merged, &err) < 0) {
-            status = err.code == ENOENT && status != EXIT_ENGINE ? 1 : EXIT_ENGINE;
+            status = EXIT_ENGINE;
             cmd_fail(&err);
             continue;
         }
@@ -290,13 +291,26 @@ static json_t *ps_row(json_t *c, bool no_trunc)
                      "Created", (json_int_t)created, "ImageID", sk_json_str(c, "image") ?: "");
 }
 
+/* podman ps --format json: Names and Command as arrays, times as numbers and text. */
+static json_t *ps_json(json_t *row)
+{
+    return json_pack("{s:s, s:s, s:s, s:O, s:s, s:I, s:s, s:s, s:[s], s:[]}", "Id",
+                     sk_json_str(row, "Id"), "Image", sk_json_str(row, "Image"), "ImageID",
+                     sk_json_str(row, "ImageID"), "Command",
+                     json_object_get(row, "CommandArgs"), "CreatedAt",
+                     sk_json_str(row, "CreatedAt") ?: "", "Created",
+                     (json_int_t)sk_json_int(row, "Created", 0), "State",
+                     sk_json_str(row, "State") ?: "created", "Status", sk_json_str(row, "Status"),
+                     "Names", sk_json_str(row, "Names"), "Ports");
+}
+
 int cmd_ps(const struct cmd_globals *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"all", no_argument, NULL, 'a'},       {"quiet", no_argument, NULL, 'q'},
         {"latest", no_argument, NULL, 'l'},    {"no-trunc", no_argument, NULL, 'T'},
-        {"format", required_argument, NULL, 'f'}, {"noheading", no_argument, NULL, 'n'},
-        {"last", required_argument, NULL, 'N'}, {"help", no_argument, NULL, 'h'},
+        {"format", required_argument, NULL, 'f'}, {"noheading", no_argument, NULL, 'H'},
+        {"last", required_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     bool all = false, quiet = false, latest = false, no_trunc = false, noheading = false;
@@ -304,7 +318,7 @@ int cmd_ps(const struct cmd_globals *g, int argc, char **argv)
     long last = -1;
     int ch, rc = 0;
     optind = 1;
-    while ((ch = cmd_getopt(cmd_find("ps"), argc, argv, "aqlnh", longopts, &rc)) != -1) {
+    while ((ch = cmd_getopt(cmd_find("ps"), argc, argv, "aqln:h", longopts, &rc)) != -1) {
         switch (ch) {
         case -2:
             return rc;
@@ -323,10 +337,10 @@ int cmd_ps(const struct cmd_globals *g, int argc, char **argv)
         case 'f':
             format = optarg;
             break;
-        case 'n':
+        case 'H':
             noheading = true;
             break;
-        case 'N': {
+        case 'n': {
             char *end;
             last = strtol(optarg, &end, 10);
             if (*end || last < 0)
@@ -348,7 +362,7 @@ int cmd_ps(const struct cmd_globals *g, int argc, char **argv)
         last = 1;
     _cleanup_json_ json_t *rows = json_array();
     size_t i;
-    json_t *c;
+    json_t *c, *row;
     json_array_foreach(list, i, c) {
         const char *st = sk_json_str(c, "status");
         bool running = st && strcmp(st, "running") == 0;
@@ -356,22 +370,26 @@ int cmd_ps(const struct cmd_globals *g, int argc, char **argv)
             continue;
         if (last >= 0 && (long)json_array_size(rows) >= last)
             break;
-        json_t *row = ps_row(c, no_trunc);
+        row = ps_row(c, no_trunc);
         char short_id[13];
         snprintf(short_id, sizeof(short_id), "%.12s", sk_json_str(c, "id"));
         json_object_set_new(row, "ID", json_string(no_trunc ? sk_json_str(c, "id") : short_id));
         json_object_set_new(row, "Id", json_string(sk_json_str(c, "id")));
+        json_t *args = json_object_get(json_object_get(c, "config"), "command");
+        json_object_set_new(row, "CommandArgs", args ? json_incref(args) : json_array());
+        json_object_set_new(row, "CreatedAt", json_string(sk_json_str(c, "created") ?: ""));
         json_array_append_new(rows, row);
     }
     if (format && strcmp(format, "json") == 0) {
-        cmd_print_json(rows);
+        _cleanup_json_ json_t *docs = json_array();
+        json_array_foreach(rows, i, row) json_array_append_new(docs, ps_json(row));
+        cmd_print_json(docs);
         return 0;
     }
     struct cmd_table t = {0};
     if (!quiet && !format && !noheading)
         cmd_table_add(&t, "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS",
                       "NAMES", NULL);
-    json_t *row;
     json_array_foreach(rows, i, row) {
         if (quiet) {
             printf("%s\n", sk_json_str(row, "ID"));

@@ -356,7 +356,8 @@ int engine_container_inspect(struct engine *e, const char *what, json_t **ret,
     json_t *env = json_deep_copy(json_object_get(icfg, "Env"));
     if (!env)
         env = json_array();
-    json_array_extend(env, json_object_get(flags, "env") ?: json_array());
+    if (json_is_array(json_object_get(flags, "env")))
+        json_array_extend(env, json_object_get(flags, "env"));
     json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:o, s:{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s},"
         " s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:o, s:s, s:s,"
@@ -397,9 +398,10 @@ int engine_container_inspect(struct engine *e, const char *what, json_t **ret,
         sk_json_str(icfg, "StopSignal") ?: "SIGTERM");
     json_object_set_new(cfg, "Labels", labels ? labels : json_object());
     json_t *annotations = json_object_get(flags, "annotations");
-    json_object_set(cfg, "Annotations", annotations ? annotations : json_object());
+    json_object_set_new(cfg, "Annotations",
+                        annotations ? json_incref(annotations) : json_object());
     json_object_set_new(doc, "Config", cfg);
-    json_object_set(doc, "HostConfig", flags ? flags : json_object());
+    json_object_set_new(doc, "HostConfig", flags ? json_incref(flags) : json_object());
     *ret = doc;
     return 0;
 }
