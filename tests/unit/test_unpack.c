@@ -119,7 +119,12 @@ static struct buf compress(const struct buf *in, const char *filter)
     struct buf out = {0};
     struct archive *a = archive_write_new();
     assert_int_equal(archive_write_set_format_raw(a), ARCHIVE_OK);
-    assert_int_equal(archive_write_add_filter_by_name(a, filter), ARCHIVE_OK);
+    /* by function, not by name: skiff links libarchive statically and only
+     * the gzip and zstd filters (and their libraries) come in */
+    int r = strcmp(filter, "gzip") == 0   ? archive_write_add_filter_gzip(a)
+            : strcmp(filter, "zstd") == 0 ? archive_write_add_filter_zstd(a)
+                                          : ARCHIVE_FATAL;
+    assert_int_equal(r, ARCHIVE_OK);
     archive_write_set_bytes_in_last_block(a, 1); /* no zero padding after the frame */
     assert_int_equal(archive_write_open(a, &out, NULL, buf_write, NULL), ARCHIVE_OK);
     struct archive_entry *ae = archive_entry_new();
