@@ -67,14 +67,14 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-int sk_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                         struct sk_error *err)
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode,
+                         bool sync, struct sk_error *err)
 {
     _cleanup_free_ char *tmp = sk_asprintf("%s.tmp-%d", path, (int)getpid());
     _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return sk_error_errno(err, errno, "create %s", tmp);
-    if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
         int e = errno;
         unlink(tmp);
         return sk_error_errno(err, e, "write %s", path);
@@ -84,8 +84,21 @@ int sk_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
         unlink(tmp);
         return sk_error_errno(err, e, "rename %s", path);
     }
-    sk_fsync_dir(path);
+    if (sync)
+        sk_fsync_dir(path);
     return 0;
+}
+
+int sk_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                         struct sk_error *err)
+{
+    return write_replace(path, data, len, mode, true, err);
+}
+
+int sk_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+                          struct sk_error *err)
+{
+    return write_replace(path, data, len, mode, false, err);
 }
 
 int sk_read_file(const char *path, char **ret_data, size_t *ret_len, struct sk_error *err)

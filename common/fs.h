@@ -13,6 +13,12 @@ int sk_mkdir_p(const char *path, mode_t mode, struct sk_error *err);
 /* Write data to path atomically (temp + rename), with the given mode. */
 int sk_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                          struct sk_error *err);
+/* The same without fsync: atomic for readers and against a killed process
+ * (the old or the new content, never a mix), durability left to the file
+ * system (ext4 flushes data replaced by rename before the rename commits).
+ * For small records rewritten often, where an fsync costs more than the work. */
+int sk_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+                          struct sk_error *err);
 /* Read a whole file; *ret_data is NUL-terminated (the NUL is not counted). */
 int sk_read_file(const char *path, char **ret_data, size_t *ret_len, struct sk_error *err);
 /* rm -rf relative to dirfd (AT_FDCWD for a path); never follows symlinks, never

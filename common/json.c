@@ -53,3 +53,11 @@ int sk_json_save_file(const char *path, const json_t *j, bool pretty, struct sk_
         return sk_error_set(err, ENOMEM, "serialize %s", path);
     return sk_write_file_atomic(path, s, strlen(s), 0644, err);
 }
+
+int sk_json_replace_file(const char *path, const json_t *j, struct sk_error *err)
+{
+    _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
+    if (!s)
+        return sk_error_set(err, ENOMEM, "serialize %s", path);
+    return sk_write_file_replace(path, s, strlen(s), 0644, err);
+}

@@ -28,5 +28,7 @@ json_t *sk_json_parse(const char *data, size_t len, const char *what, struct sk_
 json_t *sk_json_load_file(const char *path, struct sk_error *err);
 /* Serialize (compact unless pretty) and write atomically. */
 int sk_json_save_file(const char *path, const json_t *j, bool pretty, struct sk_error *err);
+/* The same with sk_write_file_replace (no fsync). */
+int sk_json_replace_file(const char *path, const json_t *j, struct sk_error *err);
 
 #endif
