@@ -1,17 +1,21 @@
 /* Container records and directories (see container.h for the layout).
  *
- * containers.json holds one small record per container and is rewritten
- * atomically under the store lock; readers take no lock. A container's
- * directory is built in the process workspace and renamed into
- * overlay-containers/ under the lock, just before its record is written.
- * Removal writes the records first and then renames the directory into the
- * workspace, where it is deleted after the lock is released.
+ * Each container is one directory, overlay-containers/<id>/, holding its
+ * record (container.json) beside its layers. The directory is built whole in
+ * the process workspace and renamed into place in one step, so everything in
+ * overlay-containers/ is a complete container; removal renames it back into
+ * the workspace and deletes it after the store lock is released.
  *
- * A process killed between those two steps leaves a directory without a
- * record. Both steps run with the marker file containers.pending present, so
- * the next storage_open() sees it and reaps; create and remove also compare
- * the link count of overlay-containers/ with the number of records (a stat)
- * and reap when they differ. */
+ * Names are unique through names/<name>, a symlink whose target is the ID,
+ * made and removed under the store lock. Nothing reads all records to create,
+ * look up, update or remove one container: an operation costs the same with
+ * 10 containers or 10000.
+ *
+ * A create or remove killed halfway can leave only a names/ link whose
+ * container does not exist (the workspace goes with the process), and a
+ * rename killed halfway a link to a container whose record has another name.
+ * Neither owns its name: readers ignore such links, and the next create or
+ * rename that wants the name replaces it. */
 #include "storage/container.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
@@ -30,7 +34,9 @@
 #include <unistd.h>
 
 #define CONTAINERS_DIR "overlay-containers"
-#define PENDING_MARKER "containers.pending"
+#define NAMES_DIR "names"
+#define RECORD_FILE "container.json"
+#define CONTAINER_LOCK_FILE "lock"
 #define ID_BYTES 32
 #define ID_HEX_LEN (ID_BYTES * 2)
 #define NAME_TRIES 200
@@ -115,7 +121,7 @@ static bool is_container_id(const char *s)
     return strlen(s) == ID_HEX_LEN && is_hex(s);
 }
 
-/* [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+/* [a-zA-Z0-9][a-zA-Z0-9_.-]*: also safe as a file name under names/. */
 static bool name_valid(const char *name)
 {
     if (!isalnum((unsigned char)name[0]))
@@ -141,45 +147,9 @@ static const char *rec_str(const json_t *rec, const char *key)
     return sk_json_str(rec, key) ?: "";
 }
 
-/* The record using name, other than the one with ID except_id; NULL if none. */
-static json_t *record_with_name(json_t *records, const char *name, const char *except_id)
+static int not_found(struct sk_error *err, const char *what)
 {
-    size_t i;
-    json_t *rec;
-    json_array_foreach(records, i, rec) {
-        if (strcmp(rec_str(rec, "name"), name) == 0 &&
-            (!except_id || strcmp(rec_str(rec, "id"), except_id) != 0))
-            return rec;
-    }
-    return NULL;
-}
-
-static int name_check_free(json_t *records, const char *name, const char *except_id,
-                           struct sk_error *err)
-{
-    json_t *other = record_with_name(records, name, except_id);
-    if (other)
-        return sk_error_set(err, EEXIST,
-                            "the container name \"%s\" is already in use by %s. You have to "
-                            "remove that container to be able to reuse that name",
-                            name, rec_str(other, "id"));
-    return 0;
-}
-
-static char *name_generate(json_t *records)
-{
-    for (int attempt = 0;; attempt++) {
-        uint32_t r[3];
-        random_bytes(r, sizeof(r));
-        const char *adj = NAME_ADJECTIVES[r[0] % SK_ARRAY_SIZE(NAME_ADJECTIVES)];
-        const char *noun = NAME_NOUNS[r[1] % SK_ARRAY_SIZE(NAME_NOUNS)];
-        /* Past NAME_TRIES collisions the word pairs are running out: add a number. */
-        char *name = attempt < NAME_TRIES ? sk_asprintf("%s_%s", adj, noun)
-                                          : sk_asprintf("%s_%s_%u", adj, noun, r[2] % 100000);
-        if (!record_with_name(records, name, NULL))
-            return name;
-        free(name);
-    }
+    return sk_error_set(err, ENOENT, "no container with name or ID \"%s\" found", what);
 }
 
 /* Remove a half-built directory when the scope ends, unless stolen (set to NULL). */
@@ -192,21 +162,16 @@ static void rm_rf_freep(char **path)
 }
 #define _cleanup_rm_rf_ _cleanup_(rm_rf_freep)
 
-/* ---- records ----------------------------------------------------------------- */
-
-static char *records_path(struct storage *st)
-{
-    return sk_asprintf("%s/containers.json", st->root);
-}
+/* ---- paths ------------------------------------------------------------------- */
 
 static char *containers_dir(struct storage *st)
 {
     return sk_asprintf("%s/" CONTAINERS_DIR, st->root);
 }
 
-static char *pending_path(struct storage *st)
+static char *name_link_path(struct storage *st, const char *name)
 {
-    return sk_asprintf("%s/" PENDING_MARKER, st->root);
+    return sk_asprintf("%s/" NAMES_DIR "/%s", st->root, name);
 }
 
 char *storage_container_dir(struct storage *st, const char *id)
@@ -219,91 +184,112 @@ char *storage_container_userdata(struct storage *st, const char *id)
     return sk_asprintf("%s/" CONTAINERS_DIR "/%s/userdata", st->root, id);
 }
 
-int storage_containers_read(struct storage *st, json_t **ret, struct sk_error *err)
+static char *record_path(struct storage *st, const char *id)
 {
-    _cleanup_free_ char *p = records_path(st);
-    _cleanup_free_ char *data = NULL;
-    size_t len = 0;
-    struct sk_error rerr = {0};
-    if (sk_read_file(p, &data, &len, &rerr) < 0) {
-        if (rerr.code == ENOENT) {
+    return sk_asprintf("%s/" CONTAINERS_DIR "/%s/" RECORD_FILE, st->root, id);
+}
+
+/* overlay-containers/ and names/, made by the first create. */
+static int dirs_ensure(struct storage *st, struct sk_error *err)
+{
+    static const char *const dirs[] = {CONTAINERS_DIR, NAMES_DIR};
+    for (size_t i = 0; i < SK_ARRAY_SIZE(dirs); i++) {
+        _cleanup_free_ char *p = sk_asprintf("%s/%s", st->root, dirs[i]);
+        if (mkdir(p, 0700) < 0 && errno != EEXIST)
+            return sk_error_errno(err, errno, "mkdir %s", p);
+    }
+    return 0;
+}
+
+/* ---- records ----------------------------------------------------------------- */
+
+/* The record at path (relative to dirfd) of container id. ENOENT-coded when
+ * the file is missing, EBADMSG when it is not that container's record. */
+static int record_load_at(int dirfd, const char *path, const char *id, json_t **ret,
+                          struct sk_error *err)
+{
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sk_error_errno(err, errno, "open %s", path);
+    /* Records are a few hundred bytes: one allocation, no fstat. */
+    size_t cap = 4096, len = 0;
+    _cleanup_free_ char *buf = sk_malloc(cap);
+    for (;;) {
+        if (len + 1 >= cap) {
+            cap *= 2;
+            buf = sk_realloc(buf, cap);
+        }
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return sk_error_errno(err, errno, "read %s", path);
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    json_t *rec = sk_json_parse(buf, len, path, err);
+    if (!rec)
+        return -1;
+    if (!json_is_object(rec) || strcmp(rec_str(rec, "id"), id) != 0) {
+        json_decref(rec);
+        return sk_error_set(err, EBADMSG, "%s is not the record of container %s", path, id);
+    }
+    *ret = rec;
+    return 0;
+}
+
+static int record_read(struct storage *st, const char *id, json_t **ret, struct sk_error *err)
+{
+    _cleanup_free_ char *p = record_path(st, id);
+    return record_load_at(AT_FDCWD, p, id, ret, err);
+}
+
+/* Replace dir/container.json: readers see the old or the new record. */
+static int record_write(const char *dir, const json_t *rec, struct sk_error *err)
+{
+    _cleanup_free_ char *p = sk_asprintf("%s/" RECORD_FILE, dir);
+    return sk_json_replace_file(p, rec, err);
+}
+
+/* Every record that can be read; *ret_damaged tells whether some could not
+ * (a container removed meanwhile does not count). */
+static int records_scan(struct storage *st, json_t **ret, bool *ret_damaged, struct sk_error *err)
+{
+    *ret_damaged = false;
+    _cleanup_free_ char *dir = containers_dir(st);
+    _cleanup_closedir_ DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT) { /* no container was ever created */
             *ret = json_array();
             return 0;
         }
-        if (err)
-            *err = rerr;
-        return sk_error_prefix(err, "read container records");
+        return sk_error_errno(err, errno, "read container records: open %s", dir);
     }
-    _cleanup_json_ json_t *doc = sk_json_parse(data, len, p, err);
-    if (!doc)
-        return sk_error_prefix(err, "read container records");
-    json_t *arr = json_object_get(doc, "containers");
-    if (!json_is_array(arr))
-        return sk_error_set(err, EBADMSG, "read container records %s: no \"containers\" array", p);
-    *ret = json_incref(arr);
+    json_t *all = json_array();
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!is_container_id(de->d_name))
+            continue; /* not a container: not ours */
+        char rel[ID_HEX_LEN + sizeof("/" RECORD_FILE)];
+        snprintf(rel, sizeof(rel), "%s/" RECORD_FILE, de->d_name);
+        json_t *rec = NULL;
+        struct sk_error rerr = {0};
+        if (record_load_at(dirfd(d), rel, de->d_name, &rec, &rerr) == 0)
+            json_array_append_new(all, rec);
+        else if (rerr.code != ENOENT && rerr.code != ENOTDIR)
+            *ret_damaged = true;
+    }
+    *ret = all;
     return 0;
 }
 
-static int records_write(struct storage *st, json_t *records, struct sk_error *err)
+/* A record that cannot be read is not listed; a lookup by its ID says what is
+ * wrong, and remove deletes it all the same. */
+int storage_containers_read(struct storage *st, json_t **ret, struct sk_error *err)
 {
-    _cleanup_free_ char *p = records_path(st);
-    _cleanup_json_ json_t *doc = json_pack("{s:i, s:O}", "version", 1, "containers", records);
-    if (sk_json_save_file(p, doc, false, err) < 0)
-        return sk_error_prefix(err, "write container records");
-    return 0;
-}
-
-/* Full ID, then exact name, then unique ID prefix (as podman resolves). */
-static int record_find(json_t *records, const char *what, size_t *ret_index, struct sk_error *err)
-{
-    size_t i;
-    json_t *rec;
-    if (*what) {
-        json_array_foreach(records, i, rec) {
-            if (strcmp(rec_str(rec, "id"), what) == 0) {
-                *ret_index = i;
-                return 0;
-            }
-        }
-        json_array_foreach(records, i, rec) {
-            if (strcmp(rec_str(rec, "name"), what) == 0) {
-                *ret_index = i;
-                return 0;
-            }
-        }
-    }
-    if (*what && strlen(what) < ID_HEX_LEN && is_hex(what)) {
-        size_t found = 0, index = 0;
-        json_array_foreach(records, i, rec) {
-            if (sk_str_has_prefix(rec_str(rec, "id"), what)) {
-                found++;
-                index = i;
-            }
-        }
-        if (found == 1) {
-            *ret_index = index;
-            return 0;
-        }
-        if (found > 1)
-            return sk_error_set(err, EINVAL,
-                                "more than one container matches ID prefix \"%s\": use more "
-                                "characters or the name",
-                                what);
-    }
-    return sk_error_set(err, ENOENT, "no container with name or ID \"%s\" found", what);
-}
-
-int storage_container_lookup(struct storage *st, const char *what, json_t **ret,
-                             struct sk_error *err)
-{
-    _cleanup_json_ json_t *records = NULL;
-    if (storage_containers_read(st, &records, err) < 0)
-        return -1;
-    size_t i;
-    if (record_find(records, what, &i, err) < 0)
-        return -1;
-    *ret = json_incref(json_array_get(records, i));
-    return 0;
+    bool damaged;
+    return records_scan(st, ret, &damaged, err);
 }
 
 bool storage_image_in_use(struct storage *st, const char *image_id)
@@ -311,7 +297,8 @@ bool storage_image_in_use(struct storage *st, const char *image_id)
     if (sk_str_has_prefix(image_id, "sha256:"))
         image_id += strlen("sha256:");
     _cleanup_json_ json_t *records = NULL;
-    if (storage_containers_read(st, &records, NULL) < 0)
+    bool damaged;
+    if (records_scan(st, &records, &damaged, NULL) < 0 || damaged)
         return true; /* cannot tell: keep the image */
     size_t i;
     json_t *rec;
@@ -325,95 +312,201 @@ bool storage_image_in_use(struct storage *st, const char *image_id)
     return false;
 }
 
-/* ---- orphan directories ---------------------------------------------------- */
+/* ---- names ------------------------------------------------------------------- */
 
-/* Move directories of overlay-containers/ that have no record into the
- * workspace; their paths are added to *trash for deletion after the lock is
- * released. Called with the store lock held. Best effort. */
-static void orphans_collect(struct storage *st, json_t *records, char ***trash)
+/* The container that owns name: names/<name> points at it, it exists and its
+ * record still has that name. *ret_rec (if asked for) gets its record, or
+ * NULL when the record cannot be read; such a container keeps the name, as
+ * nothing is taken from a container we cannot read. */
+static bool name_owner(struct storage *st, const char *name, char ret_id[ID_HEX_LEN + 1],
+                       json_t **ret_rec)
 {
-    _cleanup_json_ json_t *known = json_object();
-    size_t i;
-    json_t *rec;
-    json_array_foreach(records, i, rec) {
-        json_object_set_new(known, rec_str(rec, "id"), json_true());
+    _cleanup_free_ char *link = name_link_path(st, name);
+    char target[ID_HEX_LEN + 2];
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    if (n != ID_HEX_LEN)
+        return false;
+    target[n] = '\0';
+    if (!is_hex(target))
+        return false;
+    json_t *rec = NULL;
+    struct sk_error rerr = {0};
+    if (record_read(st, target, &rec, &rerr) < 0) {
+        if (rerr.code == ENOENT || rerr.code == ENOTDIR)
+            return false; /* a create or remove killed halfway left the link */
+    } else if (strcmp(rec_str(rec, "name"), name) != 0) {
+        json_decref(rec); /* a rename killed halfway left the link */
+        return false;
     }
+    memcpy(ret_id, target, ID_HEX_LEN + 1);
+    if (ret_rec)
+        *ret_rec = rec;
+    else
+        json_decref(rec);
+    return true;
+}
+
+/* With the store lock held: point names/<name> at id. EEXIST when another
+ * container owns the name; a link nobody owns (see name_owner) is replaced. */
+static int name_claim(struct storage *st, const char *name, const char *id, struct sk_error *err)
+{
+    _cleanup_free_ char *link = name_link_path(st, name);
+    if (symlink(id, link) == 0)
+        return 0;
+    if (errno != EEXIST)
+        return sk_error_errno(err, errno, "claim the name \"%s\": symlink %s", name, link);
+    char owner[ID_HEX_LEN + 1];
+    if (name_owner(st, name, owner, NULL)) {
+        if (strcmp(owner, id) == 0)
+            return 0;
+        return sk_error_set(err, EEXIST,
+                            "the container name \"%s\" is already in use by %s. You have to "
+                            "remove that container to be able to reuse that name",
+                            name, owner);
+    }
+    if ((unlink(link) < 0 && errno != ENOENT) || symlink(id, link) < 0)
+        return sk_error_errno(err, errno, "claim the name \"%s\": replace %s", name, link);
+    return 0;
+}
+
+/* With the store lock held: drop names/<name> if it points at id. */
+static void name_release(struct storage *st, const char *name, const char *id)
+{
+    if (!name_valid(name))
+        return;
+    _cleanup_free_ char *link = name_link_path(st, name);
+    char target[ID_HEX_LEN + 2];
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    if (n == ID_HEX_LEN && memcmp(target, id, ID_HEX_LEN) == 0)
+        unlink(link);
+}
+
+/* With the store lock held: claim a new ADJECTIVE_NOUN name for id. */
+static char *name_generate(struct storage *st, const char *id, struct sk_error *err)
+{
+    for (int attempt = 0;; attempt++) {
+        uint32_t r[3];
+        random_bytes(r, sizeof(r));
+        const char *adj = NAME_ADJECTIVES[r[0] % SK_ARRAY_SIZE(NAME_ADJECTIVES)];
+        const char *noun = NAME_NOUNS[r[1] % SK_ARRAY_SIZE(NAME_NOUNS)];
+        /* Past NAME_TRIES collisions the word pairs are running out: add a number. */
+        char *name = attempt < NAME_TRIES ? sk_asprintf("%s_%s", adj, noun)
+                                          : sk_asprintf("%s_%s_%u", adj, noun, r[2] % 100000);
+        struct sk_error cerr = {0};
+        if (name_claim(st, name, id, &cerr) == 0)
+            return name;
+        free(name);
+        if (cerr.code != EEXIST) {
+            if (err)
+                *err = cerr;
+            return NULL;
+        }
+    }
+}
+
+/* ---- lookup ------------------------------------------------------------------ */
+
+/* 1 if container id exists (with ret_rec: and *ret_rec is its record), 0 if
+ * it does not, -1 if its record cannot be read. */
+static int container_get(struct storage *st, const char *id, json_t **ret_rec, struct sk_error *err)
+{
+    if (!ret_rec) {
+        _cleanup_free_ char *dir = storage_container_dir(st, id);
+        struct stat sb;
+        return stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode);
+    }
+    struct sk_error rerr = {0};
+    if (record_read(st, id, ret_rec, &rerr) == 0)
+        return 1;
+    if (rerr.code == ENOENT || rerr.code == ENOTDIR)
+        return 0;
+    if (err)
+        *err = rerr;
+    return -1;
+}
+
+/* The ID of the one container whose ID starts with prefix: 1, or 0 if none. */
+static int prefix_match(struct storage *st, const char *prefix, char ret_id[ID_HEX_LEN + 1],
+                        struct sk_error *err)
+{
     _cleanup_free_ char *dir = containers_dir(st);
     _cleanup_closedir_ DIR *d = opendir(dir);
-    if (!d)
-        return;
+    size_t len = strlen(prefix), found = 0;
     struct dirent *de;
-    while ((de = readdir(d))) {
-        /* Only what create puts there; anything else is not ours to delete. */
-        if (!is_container_id(de->d_name) || json_object_get(known, de->d_name))
+    while (d && (de = readdir(d))) {
+        if (strncmp(de->d_name, prefix, len) != 0 || !is_container_id(de->d_name))
             continue;
-        _cleanup_free_ char *src = sk_asprintf("%s/%s", dir, de->d_name);
-        _cleanup_free_ char *dst = NULL;
-        /* An orphan cannot have users; a leftover mount would stop the rm -rf. */
-        struct sk_lock mlock _cleanup_lock_ = SK_LOCK_INIT;
-        if (storage_container_unmount_for_remove(st, de->d_name, true, &mlock, NULL) < 0)
-            continue;
-        if (storage_tmp_path(st, "orphan", &dst, NULL) < 0 || rename(src, dst) < 0)
-            continue;
-        storage_container_forget_mounts(st, de->d_name);
-        sk_strv_push(trash, dst);
+        if (found++ == 0)
+            memcpy(ret_id, de->d_name, ID_HEX_LEN + 1);
     }
+    if (found > 1)
+        return sk_error_set(err, EINVAL,
+                            "more than one container matches ID prefix \"%s\": use more "
+                            "characters or the name",
+                            prefix);
+    return found == 1;
 }
 
-/* Reap when an interrupted create/remove left its marker, or when the number
- * of subdirectories (the link count minus 2, on filesystems that keep it)
- * differs from the number of records. */
-static void orphans_collect_if_needed(struct storage *st, json_t *records, char ***trash)
+/* Resolve what as podman does: full ID, then name, then unique ID prefix.
+ * Only then is one record read (with ret_rec; without, a full ID costs a
+ * stat and a damaged record does not stand in the way). */
+static int container_find(struct storage *st, const char *what, char ret_id[ID_HEX_LEN + 1],
+                          json_t **ret_rec, struct sk_error *err)
 {
-    _cleanup_free_ char *marker = pending_path(st);
-    _cleanup_free_ char *dir = containers_dir(st);
-    bool needed = access(marker, F_OK) == 0;
-    struct stat sb;
-    if (!needed && stat(dir, &sb) == 0)
-        needed = sb.st_nlink < 2 || sb.st_nlink - 2 != json_array_size(records);
-    if (!needed)
-        return;
-    orphans_collect(st, records, trash);
-    unlink(marker);
-}
-
-static void trash_empty(char **trash)
-{
-    for (size_t i = 0; trash && trash[i]; i++)
-        sk_rm_rf(trash[i], NULL);
-}
-
-void storage_containers_recover(struct storage *st)
-{
-    _cleanup_free_ char *marker = pending_path(st);
-    if (access(marker, F_OK) < 0)
-        return;
-    _cleanup_strv_ char **trash = NULL;
-    {
-        struct sk_lock lock _cleanup_lock_ = SK_LOCK_INIT;
-        _cleanup_json_ json_t *records = NULL;
-        if (storage_lock(st, &lock, NULL) < 0 || storage_containers_read(st, &records, NULL) < 0)
-            return;
-        if (access(marker, F_OK) < 0) /* another process reaped meanwhile */
-            return;
-        orphans_collect(st, records, &trash);
-        unlink(marker);
+    if (is_container_id(what)) {
+        int r = container_get(st, what, ret_rec, err);
+        if (r != 0) {
+            memcpy(ret_id, what, ID_HEX_LEN + 1);
+            return r < 0 ? -1 : 0;
+        }
     }
-    trash_empty(trash);
+    json_t *rec = NULL;
+    if (name_valid(what) && name_owner(st, what, ret_id, &rec)) {
+        if (!ret_rec) {
+            json_decref(rec);
+            return 0;
+        }
+        if (rec) {
+            *ret_rec = rec;
+            return 0;
+        }
+        int r = container_get(st, ret_id, ret_rec, err); /* for the error */
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+    }
+    size_t len = strlen(what);
+    if (len > 0 && len < ID_HEX_LEN && is_hex(what)) {
+        int r = prefix_match(st, what, ret_id, err);
+        if (r > 0)
+            r = container_get(st, ret_id, ret_rec, err);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+    }
+    return not_found(err, what);
 }
 
-/* The marker tells a later process that a change of overlay-containers/ and
- * containers.json was under way. Created and removed under the store lock. */
-static void pending_begin(struct storage *st)
+int storage_container_lookup(struct storage *st, const char *what, json_t **ret,
+                             struct sk_error *err)
 {
-    _cleanup_free_ char *marker = pending_path(st);
-    _cleanup_close_ int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    char id[ID_HEX_LEN + 1];
+    return container_find(st, what, id, ret, err);
 }
 
-static void pending_end(struct storage *st)
+/* The lock serializing changes of one container's record. ENOENT-coded once
+ * the container is gone (removal moves the lock file away with it). */
+static int container_lock(struct storage *st, const char *id, struct sk_lock *lock,
+                          struct sk_error *err)
 {
-    _cleanup_free_ char *marker = pending_path(st);
-    unlink(marker);
+    _cleanup_free_ char *p =
+        sk_asprintf("%s/" CONTAINERS_DIR "/%s/" CONTAINER_LOCK_FILE, st->root, id);
+    struct sk_error lerr = {0};
+    if (sk_lock_acquire(lock, p, false, &lerr) == 0)
+        return 0;
+    if (lerr.code == ENOENT)
+        return not_found(err, id);
+    if (err)
+        *err = lerr;
+    return -1;
 }
 
 /* ---- create ------------------------------------------------------------------ */
@@ -451,7 +544,8 @@ static int layers_check(struct storage *st, json_t *layers, struct sk_error *err
     return 0;
 }
 
-static json_t *record_new(const char *id, const char *name, const struct storage_container_new *in)
+/* The record with its name still empty: the name is claimed under the lock. */
+static json_t *record_new(const char *id, const struct storage_container_new *in)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -459,7 +553,7 @@ static json_t *record_new(const char *id, const char *name, const struct storage
     sk_format_rfc3339(now.tv_sec, now.tv_nsec, created, sizeof(created));
     json_t *layers = in->layers ? json_deep_copy(in->layers) : json_array();
     json_t *config = in->config ? json_incref(in->config) : json_object();
-    return json_pack("{s:s, s:s, s:s?, s:o, s:s, s:s, s:o, s:{}}", "id", id, "name", name, "image",
+    return json_pack("{s:s, s:s, s:s?, s:o, s:s, s:s, s:o, s:{}}", "id", id, "name", "", "image",
                      in->image_id, "layers", layers, "driver", storage_driver_name(in->driver),
                      "created", created, "config", config, "state");
 }
@@ -469,129 +563,130 @@ int storage_container_create(struct storage *st, const struct storage_container_
 {
     if (in->name && name_check_syntax(in->name, err) < 0)
         return -1;
-    if (layers_check(st, in->layers, err) < 0)
+    if (layers_check(st, in->layers, err) < 0 || dirs_ensure(st, err) < 0)
         return sk_error_prefix(err, "create container");
     _cleanup_free_ char *id = new_container_id();
     _cleanup_rm_rf_ char *tmp = NULL;
     if (storage_tmp_path(st, "container", &tmp, err) < 0 || container_dir_build(tmp, err) < 0)
         return sk_error_prefix(err, "create container");
+    _cleanup_json_ json_t *record = record_new(id, in);
+    _cleanup_free_ char *dir = storage_container_dir(st, id);
 
-    _cleanup_strv_ char **trash = NULL;
-    _cleanup_json_ json_t *record = NULL;
-    {
-        struct sk_lock lock _cleanup_lock_ = SK_LOCK_INIT;
-        if (storage_lock(st, &lock, err) < 0)
-            return -1;
-        _cleanup_json_ json_t *records = NULL;
-        if (storage_containers_read(st, &records, err) < 0)
-            return -1;
-        orphans_collect_if_needed(st, records, &trash);
-        _cleanup_free_ char *name = NULL;
-        if (in->name) {
-            if (name_check_free(records, in->name, NULL, err) < 0)
-                return -1;
-            name = sk_strdup(in->name);
-        } else {
-            name = name_generate(records);
-        }
-        _cleanup_free_ char *cdir = containers_dir(st);
-        if (mkdir(cdir, 0700) < 0 && errno != EEXIST)
-            return sk_error_errno(err, errno, "create container: mkdir %s", cdir);
-        _cleanup_free_ char *dir = storage_container_dir(st, id);
-        record = record_new(id, name, in);
-        json_array_append(records, record);
-
-        pending_begin(st);
-        if (rename(tmp, dir) < 0) {
-            pending_end(st);
-            return sk_error_errno(err, errno, "create container: rename into %s", dir);
-        }
-        sk_fsync_dir(cdir);
-        if (records_write(st, records, err) < 0) {
-            if (rename(dir, tmp) == 0) /* else the marker makes the next process reap it */
-                pending_end(st);
-            return sk_error_prefix(err, "create container %s", name);
-        }
-        pending_end(st);
-        free(SK_STEAL(tmp));
+    struct sk_lock lock _cleanup_lock_ = SK_LOCK_INIT;
+    if (storage_lock(st, &lock, err) < 0)
+        return -1;
+    /* Killed from here on, a create leaves at most a names/ link to a
+     * container that does not exist, which nobody takes for an owner. */
+    _cleanup_free_ char *name = NULL;
+    if (in->name)
+        name = name_claim(st, in->name, id, err) == 0 ? sk_strdup(in->name) : NULL;
+    else
+        name = name_generate(st, id, err);
+    if (!name)
+        return -1;
+    json_object_set_new(record, "name", json_string(name));
+    if (record_write(tmp, record, err) < 0) {
+        name_release(st, name, id);
+        return sk_error_prefix(err, "create container %s", name);
     }
-    trash_empty(trash);
+    if (rename(tmp, dir) < 0) {
+        int e = errno;
+        name_release(st, name, id);
+        return sk_error_errno(err, e, "create container %s: rename into %s", name, dir);
+    }
+    free(SK_STEAL(tmp));
     *ret = SK_STEAL(record);
     return 0;
 }
 
 /* ---- update, remove ------------------------------------------------------------ */
 
-int storage_container_update(struct storage *st, const char *id, json_t *changes,
+int storage_container_update(struct storage *st, const char *what, json_t *changes,
                              struct sk_error *err)
 {
     if (!json_is_object(changes))
-        return sk_error_set(err, EINVAL, "update container %s: changes must be an object", id);
-    struct sk_lock lock _cleanup_lock_ = SK_LOCK_INIT;
-    if (storage_lock(st, &lock, err) < 0)
-        return -1;
-    _cleanup_json_ json_t *records = NULL;
-    if (storage_containers_read(st, &records, err) < 0)
-        return -1;
-    size_t i;
-    if (record_find(records, id, &i, err) < 0)
-        return -1;
-    json_t *rec = json_array_get(records, i);
-    const char *full_id = rec_str(rec, "id");
-    json_t *new_id = json_object_get(changes, "id");
-    if (new_id && !json_equal(new_id, json_object_get(rec, "id")))
-        return sk_error_set(err, EINVAL, "update container %s: the ID cannot change", full_id);
-    json_t *new_name = json_object_get(changes, "name");
-    if (new_name) {
-        const char *n = json_string_value(new_name);
-        if (!n)
-            return sk_error_set(err, EINVAL, "update container %s: name must be a string", full_id);
-        if (name_check_syntax(n, err) < 0 || name_check_free(records, n, full_id, err) < 0)
+        return sk_error_set(err, EINVAL, "update container %s: changes must be an object", what);
+    const char *new_name = NULL;
+    if (json_object_get(changes, "name")) {
+        new_name = sk_json_str(changes, "name");
+        if (!new_name)
+            return sk_error_set(err, EINVAL, "update container %s: name must be a string", what);
+        if (name_check_syntax(new_name, err) < 0)
             return -1;
     }
+    /* A rename changes names/, which belongs to the store lock (taken first,
+     * as remove does). */
+    struct sk_lock store_lock _cleanup_lock_ = SK_LOCK_INIT;
+    if (new_name && storage_lock(st, &store_lock, err) < 0)
+        return -1;
+    char id[ID_HEX_LEN + 1];
+    if (container_find(st, what, id, NULL, err) < 0)
+        return -1;
+    struct sk_lock lock _cleanup_lock_ = SK_LOCK_INIT;
+    if (container_lock(st, id, &lock, err) < 0)
+        return -1;
+    _cleanup_json_ json_t *rec = NULL;
+    struct sk_error rerr = {0};
+    if (record_read(st, id, &rec, &rerr) < 0) {
+        if (rerr.code == ENOENT) /* removed while we waited for the lock */
+            return not_found(err, what);
+        if (err)
+            *err = rerr;
+        return sk_error_prefix(err, "update container %s", id);
+    }
+    json_t *new_id = json_object_get(changes, "id");
+    if (new_id && !json_equal(new_id, json_object_get(rec, "id")))
+        return sk_error_set(err, EINVAL, "update container %s: the ID cannot change", id);
+    _cleanup_free_ char *old_name = sk_strdup(rec_str(rec, "name"));
+    bool renamed = new_name && strcmp(new_name, old_name) != 0;
+    /* The new link first, the old one last: killed in between, the record
+     * tells which of the two is the container's name. */
+    if (renamed && name_claim(st, new_name, id, err) < 0)
+        return -1;
     json_object_update(rec, changes);
-    return records_write(st, records, err);
+    _cleanup_free_ char *dir = storage_container_dir(st, id);
+    if (record_write(dir, rec, err) < 0) {
+        if (renamed)
+            name_release(st, new_name, id);
+        return sk_error_prefix(err, "update container %s", id);
+    }
+    if (renamed)
+        name_release(st, old_name, id);
+    return 0;
 }
 
-int storage_container_remove(struct storage *st, const char *id, bool force, struct sk_error *err)
+int storage_container_remove(struct storage *st, const char *what, bool force,
+                             struct sk_error *err)
 {
-    _cleanup_strv_ char **trash = NULL;
+    _cleanup_free_ char *trash = NULL;
     {
         struct sk_lock lock _cleanup_lock_ = SK_LOCK_INIT;
         if (storage_lock(st, &lock, err) < 0)
             return -1;
-        _cleanup_json_ json_t *records = NULL;
-        if (storage_containers_read(st, &records, err) < 0)
+        char id[ID_HEX_LEN + 1];
+        if (container_find(st, what, id, NULL, err) < 0)
             return -1;
-        size_t i;
-        if (record_find(records, id, &i, err) < 0)
-            return -1;
-        _cleanup_free_ char *full_id = sk_strdup(rec_str(json_array_get(records, i), "id"));
-        if (!is_container_id(full_id))
-            return sk_error_set(err, EBADMSG, "container record with a bad ID \"%s\"", full_id);
-        orphans_collect_if_needed(st, records, &trash);
+        /* No update is under way once we hold this, and none starts after. */
+        struct sk_lock clock _cleanup_lock_ = SK_LOCK_INIT;
+        if (container_lock(st, id, &clock, err) < 0)
+            return sk_error_prefix(err, "remove container %s", id);
+        /* For its name; a damaged record does not stop the removal. */
+        _cleanup_json_ json_t *rec = NULL;
+        record_read(st, id, &rec, NULL);
         struct sk_lock mlock _cleanup_lock_ = SK_LOCK_INIT;
-        if (storage_container_unmount_for_remove(st, full_id, force, &mlock, err) < 0)
-            return sk_error_prefix(err, "remove container %s", full_id);
-        json_array_remove(records, i);
-        _cleanup_free_ char *dir = storage_container_dir(st, full_id);
-        _cleanup_free_ char *dst = NULL;
-        if (storage_tmp_path(st, "removed", &dst, err) < 0)
-            return -1;
-        pending_begin(st);
-        if (records_write(st, records, err) < 0) {
-            pending_end(st);
-            return sk_error_prefix(err, "remove container %s", full_id);
-        }
-        if (rename(dir, dst) == 0)
-            sk_strv_push(&trash, dst);
-        else if (errno != ENOENT) /* the marker stays: a later process reaps it */
-            return sk_error_errno(err, errno, "remove container %s: rename %s", full_id, dir);
-        storage_container_forget_mounts(st, full_id);
-        pending_end(st);
+        if (storage_container_unmount_for_remove(st, id, force, &mlock, err) < 0)
+            return sk_error_prefix(err, "remove container %s", id);
+        _cleanup_free_ char *dir = storage_container_dir(st, id);
+        if (storage_tmp_path(st, "removed", &trash, err) < 0)
+            return sk_error_prefix(err, "remove container %s", id);
+        if (rename(dir, trash) < 0)
+            return sk_error_errno(err, errno, "remove container %s: rename %s", id, dir);
+        /* Killed before this, the link is left pointing at nothing. */
+        name_release(st, rec_str(rec, "name"), id);
+        storage_container_forget_mounts(st, id);
     }
-    for (size_t i = 0; trash && trash[i]; i++) /* the slow part, outside the lock */
-        if (sk_rm_rf(trash[i], err) < 0)
-            return sk_error_prefix(err, "remove container directory");
+    if (sk_rm_rf(trash, err) < 0) /* the slow part, outside the lock */
+        return sk_error_prefix(err, "remove container directory");
     return 0;
 }
+

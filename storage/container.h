@@ -1,20 +1,23 @@
 /* Container storage: records, per-container directories, the overlay mount.
  *
- *   <root>/containers.json                 records, rewritten atomically under storage.lock
+ *   <root>/overlay-containers/<id>/container.json  the record, replaced atomically (no fsync)
+ *   <root>/overlay-containers/<id>/lock        flock around a read-modify-write of the record
  *   <root>/overlay-containers/<id>/userdata/   config.json, hostname, hosts, resolv.conf
  *   <root>/overlay-containers/<id>/diff/       the writable layer (overlay upperdir)
  *   <root>/overlay-containers/<id>/work/       overlay workdir
  *   <root>/overlay-containers/<id>/merged/     the rootfs, while mounted
+ *   <root>/names/<name>                    symlink -> <id>: names are unique
  *   <root>/l/<SHORT>                       symlink -> ../layers/<hex>/diff: short lowerdir
  *                                          names so many layers fit in one mount option page
  *   <runroot>/mounts/<id>                  mount count; run state, so after a reboot
  *                                          (runroot gone) the count is 0 as are the mounts
  *
- * A container's directory is prepared in the process workspace and renamed
- * into overlay-containers/ together with writing its record, both under the
- * store lock: a killed create leaves at most a workspace (reaped) or, if killed
- * between the two steps, an orphan directory that storage_open reaps under the
- * lock. Names are unique under the lock. */
+ * A container's directory, record included, is prepared in the process
+ * workspace and renamed into overlay-containers/ in one step, so every
+ * directory there is a whole container. Create and remove (and a rename)
+ * change names/ under the store lock; a process killed halfway leaves at most
+ * a names/ link that nobody owns, replaced by the next create of that name.
+ * Looking up one container reads one record, whatever the number of them. */
 #ifndef SKIFF_STORAGE_CONTAINER_H
 #define SKIFF_STORAGE_CONTAINER_H
 
@@ -49,11 +52,13 @@ int storage_containers_read(struct storage *st, json_t **ret, struct sk_error *e
  * \"X\" found" otherwise. */
 int storage_container_lookup(struct storage *st, const char *what, json_t **ret,
                              struct sk_error *err);
-/* Merge the members of changes into the record of id (json_object_update semantics). */
+/* Merge the members of changes into the record of id (json_object_update semantics).
+ * A new "name" must be free (EEXIST otherwise); the ID cannot change. */
 int storage_container_update(struct storage *st, const char *id, json_t *changes,
                              struct sk_error *err);
-/* Remove record and directory. Refuses (EBUSY) while mounted unless force, which
- * unmounts first. Touches nothing outside the container's own directory. */
+/* Remove the container's directory (record included) and its name. Refuses (EBUSY)
+ * while mounted unless force, which unmounts first. Touches nothing else on disk but
+ * its run state. */
 int storage_container_remove(struct storage *st, const char *id, bool force,
                              struct sk_error *err);
 /* IDs of images that containers use (for rmi). */
@@ -75,10 +80,6 @@ int storage_container_mount_count(struct storage *st, const char *id);
 
 /* ---- used inside storage/ only ------------------------------------------- */
 
-/* From storage_open: if a create or remove was interrupted (its marker
- * <root>/containers.pending is left behind), remove container directories that
- * have no record, under the store lock. One access(2) when nothing is pending. */
-void storage_containers_recover(struct storage *st);
 /* For remove, with the store lock held: take the container's mount lock into
  * *lock and make sure the rootfs is not mounted (EBUSY if it is, unless force:
  * then it is unmounted now). */

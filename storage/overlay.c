@@ -14,8 +14,9 @@
  * Users are counted in <runroot>/mounts/<id> under the flock of
  * <runroot>/mounts/<id>.lock. The mount table is the truth: a count whose
  * mount is gone (unmounted by hand, or run state that outlived the mounts)
- * counts as 0, and the mount is made again. Lock order: the store lock before
- * a mount lock, never the other way round. */
+ * counts as 0, and the mount is made again. Lock order: the store lock, then
+ * a container's record lock (container.c), then a mount lock; never the other
+ * way round. */
 #include "storage/container.h"
 #include "common/cleanup.h"
 #include "common/digest.h"
@@ -511,7 +512,8 @@ static bool container_gone(struct storage *st, const char *id)
     return true;
 }
 
-/* The record of what, its driver and canonical merged path. */
+/* The record of what (the one record read of a mount or unmount), its driver
+ * and canonical merged path. */
 static int mount_target(struct storage *st, const char *what, json_t **ret_record,
                         enum storage_driver *ret_driver, char **ret_merged, struct sk_error *err)
 {

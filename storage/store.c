@@ -55,7 +55,6 @@ int storage_open(const char *root, const char *runroot, struct storage **ret,
     st->runroot = sk_strdup(runroot);
     st->tmp_lock.fd = -1;
     pthread_mutex_init(&st->tmp_mu, NULL);
-    storage_containers_recover(st); /* one access(2) unless a create/remove was interrupted */
     *ret = st;
     return 0;
 }

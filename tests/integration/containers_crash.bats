@@ -33,18 +33,16 @@ listed_ids() {
 	skr "$1" ps -a -q --no-trunc | LC_ALL=C sort
 }
 
-# assert_containers_consistent ROOT [WHEN]: `ps -a` works; containers.json is
-# valid; every listed container has a complete directory and can be inspected;
+# assert_containers_consistent ROOT [WHEN]: `ps -a` works; every listed
+# container has a valid record and a complete directory and can be inspected;
 # names and IDs are unique; whatever is mounted under the store belongs to a
 # listed container.
 assert_containers_consistent() {
 	local root=$1 when=${2:-} ids id d names dup m
 	ids=$(skr "$root" ps -a -q --no-trunc) || fail "$when: ps -a failed on $root"
-	if [ -e "$root/containers.json" ]; then
-		jq -e '.containers | type == "array"' "$root/containers.json" >/dev/null ||
-			fail "$when: $root/containers.json is not valid"
-	fi
 	for id in $ids; do
+		jq -e '.id' "$root/overlay-containers/$id/container.json" >/dev/null ||
+			fail "$when: container $id has no valid container.json"
 		for d in userdata diff work merged; do
 			[ -d "$root/overlay-containers/$id/$d" ] ||
 				fail "$when: container $id is listed but has no $d/ (half container)"
@@ -170,7 +168,7 @@ kill_at() {
 	need_strace
 	local root=$BATS_TEST_TMPDIR/store sc n runs=0 after
 	skr "$root" pull -q "$REG_HTTP/busybox" >/dev/null
-	skr "$root" create -q busybox >/dev/null # overlay-containers/ and containers.json exist
+	skr "$root" create -q busybox >/dev/null # overlay-containers/ and names/ exist
 	local points
 	points=$(kill_points "$root" create -q busybox)
 	skr "$root" rm -a >/dev/null
@@ -192,15 +190,15 @@ kill_at() {
 	[ "$runs" -ge 10 ] || fail "only $runs kill points:" "$points"
 }
 
-# The window the marker file exists for: the directory is in
-# overlay-containers/, the record not yet written. A plain `ps -a` must
-# already clean it up.
-@test "create SIGKILLed between moving its directory in and writing its record" {
+# The window between claiming the name (names/lost -> ID) and moving the
+# complete directory in: the name link dangles. It must not count as taken.
+@test "create SIGKILLed between claiming its name and moving its directory in" {
 	need_strace
 	local root=$BATS_TEST_TMPDIR/store
 	skr "$root" pull -q "$REG_HTTP/busybox" >/dev/null
 	skr "$root" create -q --name keep busybox >/dev/null
-	# rename #1 moves the directory in, rename #2 commits containers.json.
+	# rename #1 writes the record inside the prepared directory, rename #2
+	# moves the directory in: killed before #2, names/lost dangles.
 	kill_at "$root" rename 2 create -q --name lost busybox
 	[ "$(skr "$root" ps -a --format '{{.Names}}')" = keep ] || fail "ps -a lists: $(skr "$root" ps -a)"
 	assert_containers_consistent "$root"
