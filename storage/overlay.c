@@ -83,8 +83,8 @@ static void mountinfo_unescape(char *s)
     *out = '\0';
 }
 
-/* Whether something is mounted on path (absolute, canonical). */
-static bool path_is_mounted(const char *path)
+/* Whether path is a mount point, from the mount table (absolute, canonical). */
+static bool mountinfo_has(const char *path)
 {
     _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
     if (!f)
@@ -108,6 +108,19 @@ static bool path_is_mounted(const char *path)
             return true;
     }
     return false;
+}
+
+/* Whether something is mounted on path. statx's STATX_ATTR_MOUNT_ROOT answers
+ * in O(1); reading the mount table instead costs O(mounts), and with 1000
+ * containers mounted that was most of a `skiff mount`. */
+static bool path_is_mounted(const char *path)
+{
+    struct statx stx;
+    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) < 0)
+        return errno == ENOTCONN; /* a FUSE mount whose daemon died */
+    if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+        return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+    return mountinfo_has(path); /* kernels before 5.8 */
 }
 
 /* <canonical root>/overlay-containers/<id>/merged: the form the mount table uses.
@@ -156,7 +169,7 @@ static int count_write(struct storage *st, const char *id, int n, struct sk_erro
     }
     char buf[32];
     int len = snprintf(buf, sizeof(buf), "%d\n", n);
-    return sk_write_file_atomic(p, buf, (size_t)len, 0600, err);
+    return sk_write_file_replace(p, buf, (size_t)len, 0600, err); /* run state: no fsync */
 }
 
 /* The number of users given the file and the mount table: an unknown user of
