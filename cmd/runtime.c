@@ -1,5 +1,6 @@
 /* skiff runtime (and skiff-runtime): runc's command line over runtime/. */
 #include "cmd/runtime.h"
+#include "common/names.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
@@ -235,7 +236,7 @@ static int do_kill(const struct runtime_ctx *ctx, const struct cmd *c, int argc,
     if ((rc = want_id(c, argc, argv, 1)))
         return rc;
     const char *name = optind + 1 < argc ? argv[optind + 1] : "SIGTERM";
-    int sig = runtime_signal_parse(name);
+    int sig = sk_signal_parse(name);
     if (sig < 0)
         return failf("invalid signal \"%s\"", name);
     struct sk_error err = {0};

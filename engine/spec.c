@@ -22,6 +22,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/names.h"
 #include "common/util.h"
 #include "engine/spec_defaults.h"
 
@@ -400,9 +401,9 @@ static json_t *build_capabilities(const json_t *flags, bool root_user)
     size_t i;
     json_t *c;
     if (flag_true(flags, "privileged") || sk_json_strv_contains(add, "ALL")) {
-        for (size_t n = 0; n < spec_cap_count; n++)
+        for (size_t n = 0; n < sk_cap_count; n++)
             if (spec_cap_in_bounding_set((int)n))
-                json_array_append_new(caps, json_string(spec_cap_names[n]));
+                json_array_append_new(caps, json_string(sk_cap_names[n]));
     } else if (!sk_json_strv_contains(drop, "ALL")) {
         for (const char *const *d = spec_default_caps; *d; d++)
             if (spec_cap_in_bounding_set(spec_cap_number(*d)))

@@ -38,8 +38,6 @@
 /* ---- capabilities ------------------------------------------------------- */
 
 /* All capability names the kernel knows, indexed by number (CAP_CHOWN = 0). */
-extern const char *const spec_cap_names[];
-extern const size_t spec_cap_count;
 /* podman's default set: bounding, effective, permitted (no inheritable, no ambient). */
 extern const char *const spec_default_caps[];
 

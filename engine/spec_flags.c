@@ -21,6 +21,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/names.h"
 #include "common/util.h"
 #include "engine/spec_defaults.h"
 
@@ -127,67 +128,9 @@ static bool parse_size(const char *s, long long *ret)
 
 /* ---- signals ------------------------------------------------------------------- */
 
-static const struct {
-    const char *name;
-    int sig;
-} signals[] = {
-    {"HUP", SIGHUP},       {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},
-    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},   {"IOT", SIGIOT},   {"BUS", SIGBUS},
-    {"FPE", SIGFPE},       {"KILL", SIGKILL},   {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
-    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},   {"ALRM", SIGALRM}, {"TERM", SIGTERM},
-    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},  {"CONT", SIGCONT},
-    {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},
-    {"URG", SIGURG},       {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
-    {"PROF", SIGPROF},     {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"POLL", SIGPOLL},
-    {"PWR", SIGPWR},       {"SYS", SIGSYS},
-};
-/* The kernel's real-time range (glibc reserves a few; containers see the kernel's). */
-#define RTMIN 34
-#define RTMAX 64
+int spec_signal_parse(const char *s) { return sk_signal_parse(s); }
 
-int spec_signal_parse(const char *s)
-{
-    if (!s || !*s)
-        return -1;
-    long long n;
-    if (parse_ll(s, &n))
-        return n >= 1 && n <= RTMAX ? (int)n : -1;
-    const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
-    for (size_t i = 0; i < SK_ARRAY_SIZE(signals); i++)
-        if (strcasecmp(name, signals[i].name) == 0)
-            return signals[i].sig;
-    const char *rest;
-    int base, dir;
-    if (strncasecmp(name, "RTMIN", 5) == 0) {
-        base = RTMIN, dir = 1, rest = name + 5;
-    } else if (strncasecmp(name, "RTMAX", 5) == 0) {
-        base = RTMAX, dir = -1, rest = name + 5;
-    } else {
-        return -1;
-    }
-    if (!*rest)
-        return base;
-    if ((dir > 0 && *rest != '+') || (dir < 0 && *rest != '-') || !parse_ll(rest + 1, &n) ||
-        n < 0 || n > RTMAX - RTMIN)
-        return -1;
-    return base + dir * (int)n;
-}
-
-const char *spec_signal_name(int sig, char buf[24])
-{
-    for (size_t i = 0; i < SK_ARRAY_SIZE(signals); i++)
-        if (signals[i].sig == sig) {
-            snprintf(buf, 24, "SIG%s", signals[i].name);
-            return buf;
-        }
-    if (sig == RTMIN)
-        snprintf(buf, 24, "SIGRTMIN");
-    else if (sig > RTMIN && sig <= RTMAX)
-        snprintf(buf, 24, "SIGRTMIN+%d", sig - RTMIN);
-    else
-        snprintf(buf, 24, "%d", sig);
-    return buf;
-}
+const char *spec_signal_name(int sig, char buf[24]) { return sk_signal_name(sig, buf); }
 
 /* ---- raw value access ------------------------------------------------------------ */
 

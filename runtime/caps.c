@@ -2,6 +2,7 @@
  * PR_CAPBSET_DROP and PR_CAP_AMBIENT (no libcap). */
 #include "runtime/internal.h"
 #include "common/cleanup.h"
+#include "common/names.h"
 #include "common/util.h"
 
 #include <ctype.h>
@@ -14,64 +15,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Indexed by capability number, as in linux/capability.h. */
-static const char *const cap_names[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-
-int rt_cap_from_name(const char *name)
-{
-    const char *n = strncasecmp(name, "CAP_", 4) == 0 ? name + 4 : name;
-    for (size_t i = 0; i < SK_ARRAY_SIZE(cap_names); i++)
-        if (strcasecmp(cap_names[i] + 4, n) == 0)
-            return (int)i;
-    return -1;
-}
+int rt_cap_from_name(const char *name) { return sk_cap_from_name(name); }
 
 const char *rt_cap_name(int cap)
 {
-    if (cap >= 0 && (size_t)cap < SK_ARRAY_SIZE(cap_names))
-        return cap_names[cap];
+    if (cap >= 0 && (size_t)cap < sk_cap_count)
+        return sk_cap_names[cap];
     static __thread char buf[24];
     snprintf(buf, sizeof(buf), "CAP_%d", cap);
     return buf;
@@ -90,7 +39,7 @@ int rt_cap_last(void)
         fclose(f);
     }
     if (v < 0 || v > 63)
-        v = (int)SK_ARRAY_SIZE(cap_names) - 1;
+        v = (int)sk_cap_count - 1;
     last = v;
     return last;
 }

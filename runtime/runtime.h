@@ -144,9 +144,6 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
  * from the host, no cgroup device rules. A new reference. */
 json_t *runtime_spec_default(bool rootless);
 
-/* "TERM", "SIGTERM", "sigterm", "15", "RTMIN+2" -> signal number; -1 if invalid. */
-int runtime_signal_parse(const char *s);
-
 /* Unless the running binary already is a sealed memfd copy of itself,
  * re-execute from one (same argv and environment; does not return on
  * success). Callers run it before creating or entering a container. */

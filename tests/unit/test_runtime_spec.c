@@ -19,6 +19,7 @@
 #include "common/json.h"
 #include "common/util.h"
 #include "runtime/internal.h"
+#include "common/names.h"
 #include "runtime/runtime.h"
 
 static char bundle[256];
@@ -313,17 +314,17 @@ static void test_mount_options(void **state)
 
 static void test_signals(void **state)
 {
-    assert_int_equal(runtime_signal_parse("TERM"), SIGTERM);
-    assert_int_equal(runtime_signal_parse("SIGKILL"), SIGKILL);
-    assert_int_equal(runtime_signal_parse("sigusr1"), SIGUSR1);
-    assert_int_equal(runtime_signal_parse("9"), 9);
-    assert_int_equal(runtime_signal_parse("RTMIN+2"), SIGRTMIN + 2);
-    assert_int_equal(runtime_signal_parse("SIGRTMAX"), SIGRTMAX);
-    assert_int_equal(runtime_signal_parse("0"), -1);
-    assert_int_equal(runtime_signal_parse("NOPE"), -1);
-    assert_int_equal(runtime_signal_parse("9x"), -1);
-    assert_int_equal(runtime_signal_parse(""), -1);
-    assert_int_equal(runtime_signal_parse("999"), -1);
+    assert_int_equal(sk_signal_parse("TERM"), SIGTERM);
+    assert_int_equal(sk_signal_parse("SIGKILL"), SIGKILL);
+    assert_int_equal(sk_signal_parse("sigusr1"), SIGUSR1);
+    assert_int_equal(sk_signal_parse("9"), 9);
+    assert_int_equal(sk_signal_parse("RTMIN+2"), SIGRTMIN + 2);
+    assert_int_equal(sk_signal_parse("SIGRTMAX"), SIGRTMAX);
+    assert_int_equal(sk_signal_parse("0"), -1);
+    assert_int_equal(sk_signal_parse("NOPE"), -1);
+    assert_int_equal(sk_signal_parse("9x"), -1);
+    assert_int_equal(sk_signal_parse(""), -1);
+    assert_int_equal(sk_signal_parse("999"), -1);
 }
 
 static void test_caps_names(void **state)

@@ -27,6 +27,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/util.h"
+#include "common/names.h"
 #include "engine/spec.h"
 #include "engine/spec_defaults.h"
 
@@ -898,7 +899,7 @@ static void test_generate_caps(void **state)
                                           NULL);
     json_t *b = at(all, "process.capabilities.bounding");
     size_t want = 0;
-    for (size_t i = 0; i < spec_cap_count; i++)
+    for (size_t i = 0; i < sk_cap_count; i++)
         if (spec_cap_in_bounding_set((int)i))
             want++;
     assert_int_equal(json_array_size(b), want - 1);
