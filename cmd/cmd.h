@@ -87,6 +87,8 @@ int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, 
 
 /* Commands. */
 int cmd_create(const struct cmd_globals *g, int argc, char **argv);
+int cmd_start(const struct cmd_globals *g, int argc, char **argv);
+int cmd_run(const struct cmd_globals *g, int argc, char **argv);
 int cmd_init(const struct cmd_globals *g, int argc, char **argv);
 int cmd_mount(const struct cmd_globals *g, int argc, char **argv);
 int cmd_umount(const struct cmd_globals *g, int argc, char **argv);

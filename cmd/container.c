@@ -252,6 +252,19 @@ static char *status_text(json_t *c)
         return sk_strdup("Created");
     if (strcmp(s, "initialized") == 0)
         return sk_strdup("Initialized");
+    json_t *state = json_object_get(c, "state");
+    if (strcmp(s, "exited") == 0) {
+        char ago[64];
+        long long fin = since_epoch(sk_json_str(state, "finishedAt"));
+        sk_format_ago((long long)time(NULL) - fin, ago, sizeof(ago));
+        return sk_asprintf("Exited (%lld) %s", sk_json_int(state, "exitCode", 0), ago);
+    }
+    if (strcmp(s, "running") == 0) {
+        char ago[64];
+        long long st = since_epoch(sk_json_str(state, "startedAt"));
+        sk_format_ago((long long)time(NULL) - st, ago, sizeof(ago));
+        return sk_asprintf("Up %.*s", (int)(strlen(ago) > 4 ? strlen(ago) - 4 : strlen(ago)), ago);
+    }
     char *r = sk_strdup(s);
     r[0] = (char)(r[0] >= 'a' && r[0] <= 'z' ? r[0] - 32 : r[0]);
     return r;

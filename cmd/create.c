@@ -35,7 +35,7 @@ static const struct create_flag {
     {"pid", 0, FLAG_STRING},          {"uts", 0, FLAG_STRING},
     {"tty", 't', FLAG_BOOL},          {"interactive", 'i', FLAG_BOOL},
     {"stop-signal", 0, FLAG_STRING},  {"stop-timeout", 0, FLAG_STRING},
-    {"rm", 0, FLAG_BOOL},
+    {"rm", 0, FLAG_BOOL},             {"detach", 'd', FLAG_BOOL},
 };
 
 /* Flags about getting the image, not the container. */
@@ -151,6 +151,10 @@ int cmd_create_parse(const struct cmd *c, int argc, char **argv, struct cmd_crea
     }
     if (optind >= argc) {
         out->exit = cmd_failf("%s: requires at least one argument: the image", c->name);
+        return -1;
+    }
+    if (strcmp(c->name, "create") == 0 && json_object_get(out->flags, "detach")) {
+        out->exit = cmd_failf("unknown shorthand flag: 'd' (see 'skiff create --help')");
         return -1;
     }
     out->image = argv[optind];

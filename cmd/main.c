@@ -41,6 +41,17 @@ const struct cmd cmd_table_of_commands[] = {
      "  -t, --tty, -i, --interactive, --stop-signal SIG, --stop-timeout SECS, --rm\n"
      "  --pull missing|always|never|newer, --platform, --tls-verify, --creds, --authfile,\n"
      "  --cert-dir, -q, --quiet  as for pull\n"},
+    {"start", cmd_start, "Start a container (in the foreground with --attach)",
+     "skiff start [options] CONTAINER\n\n"
+     "Options:\n"
+     "  -a, --attach           run in the foreground with this terminal's stdin/stdout/stderr,\n"
+     "                         exit with the container's exit code\n"
+     "  -i, --interactive      keep stdin open (it is inherited)\n"},
+    {"run", cmd_run, "Create a container and run its command in the foreground",
+     "skiff run [create options] IMAGE [COMMAND [ARG...]]\n\n"
+     "Takes every `skiff create` option (see 'skiff create --help'), and --rm to remove the\n"
+     "container afterwards. Exits with the container's exit code; 125 when skiff fails,\n"
+     "126 when the command cannot be invoked, 127 when it is not found.\n"},
     {"init", cmd_init, "Initialize a container: mount its rootfs and write config.json",
      "skiff init [options] CONTAINER [CONTAINER...]\n\n"
      "Options:\n"

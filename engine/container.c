@@ -144,8 +144,8 @@ int engine_container_init(struct engine *e, const char *what, char ret_id[65],
         return -1;
     const char *id = sk_json_str(rec, "id");
     const char *status = sk_json_str(json_object_get(rec, "state"), "status");
-    if (status && strcmp(status, "created") != 0 && strcmp(status, "initialized") != 0)
-        return sk_error_set(err, EBUSY, "container %s is %s: cannot init it", id, status);
+    if (status && strcmp(status, "running") == 0)
+        return sk_error_set(err, EBUSY, "container %s is running: cannot init it", id);
     json_t *config = json_object_get(rec, "config");
     if (engine_image_lookup(e, sk_json_str(rec, "image"), &image, err) < 0 ||
         engine_image_config(e, image, &image_cfg, err) < 0)
@@ -229,12 +229,13 @@ int engine_container_remove(struct engine *e, const char *what, bool force, char
     const char *id = sk_json_str(rec, "id");
     /* Like podman: a container that is not running is removed with its
      * mounts (the runtime's from init and any `skiff mount`). */
-    const char *status = status_of(rec);
+    const char *status = engine_container_live_status(e, rec);
     if (!force && strcmp(status, "running") == 0)
         return sk_error_set(err, EBUSY,
                             "cannot remove container %.12s as it is running - stop it first or "
                             "use --force",
                             id);
+    engine_container_runtime_forget(e, id);
     if (storage_container_remove(e->st, id, true, err) < 0)
         return -1;
     snprintf(ret_id, 65, "%s", id);
@@ -260,7 +261,7 @@ int engine_containers_list(struct engine *e, json_t **ret, struct sk_error *err)
     qsort(v, n, sizeof(json_t *), by_created_desc);
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_object_set_new(v[i], "status", json_string(status_of(v[i])));
+        json_object_set_new(v[i], "status", json_string(engine_container_live_status(e, v[i])));
         json_array_append(out, v[i]);
     }
     free(v);

@@ -44,4 +44,18 @@ int engine_image_users(struct engine *e, const char *image_id, json_t **ret,
 /* Remove every container using the image (rmi --force). */
 int engine_image_remove_users(struct engine *e, const char *image_id, struct sk_error *err);
 
+/* ---- running (engine/run.c) -------------------------------------------- */
+
+/* Before running containers: re-execute from a sealed copy of the binary
+ * (CVE-2019-5736); call first thing, it restarts the command. */
+int engine_runtime_prepare(struct sk_error *err);
+/* Start the container with our stdio and wait for it; *ret_status is the
+ * container's exit code, or podman's 125/126/127 when it could not run. */
+int engine_container_start_attached(struct engine *e, const char *what, int *ret_status,
+                                    struct sk_error *err);
+/* Drop whatever the runtime still holds for the container (killed runs). */
+void engine_container_runtime_forget(struct engine *e, const char *id);
+/* The record's status, checked against the runtime for "running". */
+const char *engine_container_live_status(struct engine *e, json_t *rec);
+
 #endif

@@ -48,9 +48,9 @@ const struct spec_default_mount spec_default_mounts[] = {
 };
 
 const struct spec_default_mount spec_read_only_tmpfs[] = {
-    {"/tmp", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev", "tmpcopyup")},
-    {"/var/tmp", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev", "tmpcopyup")},
-    {"/run", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev", "tmpcopyup")},
+    {"/tmp", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev")},
+    {"/var/tmp", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev")},
+    {"/run", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev")},
     {NULL, NULL, NULL, NULL},
 };
 

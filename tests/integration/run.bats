@@ -1,0 +1,65 @@
+#!/usr/bin/env bats
+# skiff run and skiff start --attach: the built-in runtime runs the container
+# in the foreground with our stdio; exit codes are podman's.
+load helpers
+
+@test "run prints the command's output and returns its exit code" {
+	run sk run -q busybox echo hello from skiff
+	assert_success
+	[ "$output" = "hello from skiff" ] || fail "output: $output"
+	run sk run -q --rm busybox sh -c 'exit 3'
+	assert_failure 3
+}
+
+@test "run: 127 when the command is not found, 126 when it cannot be invoked" {
+	run -127 sk run -q --rm busybox nosuchcmd
+	assert_failure 127
+	assert_output_contains "skiff: error: "
+	assert_output_contains "nosuchcmd"
+	run -126 sk run -q --rm busybox /etc/passwd
+	assert_failure 126
+}
+
+@test "run --rm removes the container; without it ps shows Exited (N)" {
+	run sk run -q --rm busybox true
+	assert_success
+	run sk ps -a -q
+	[ -z "$output" ] || fail "containers left: $output"
+	sk run -q --name kept busybox sh -c 'exit 5' || true
+	run sk ps -a --format '{{.Names}} {{.Status}}'
+	assert_success
+	[[ "$output" == "kept Exited (5)"* ]] || fail "ps: $output"
+	run sk rm kept
+	assert_success
+}
+
+@test "run applies the spec: user, workdir, env, hostname, read-only root" {
+	run sk run -q --rm -u tester -w /tmp -e FOO=bar -h box --read-only busybox \
+		sh -c 'id -u; pwd; echo $FOO; hostname; touch /x 2>/dev/null && echo rw || echo ro'
+	assert_success
+	[ "$output" = "$(printf '1000\n/tmp\nbar\nbox\nro')" ] || fail "output: $output"
+}
+
+@test "the seeds' flow: create with a volume, mount, touch, start --attach sees both" {
+	local vol=$BATS_TEST_TMPDIR/vol
+	mkdir -p "$vol" && echo on >"$vol/on"
+	sk create -q --name on-off -v "$vol:/mnt:Z" busybox sh -c 'cat /mnt/on /test' >/dev/null
+	local merged
+	merged=$(sk mount on-off)
+	echo touched >"$merged/test"
+	run sk start -a on-off
+	assert_success
+	[ "$output" = "$(printf 'on\ntouched')" ] || fail "output: $output"
+	run sk start --attach on-off # again, after it exited
+	assert_success
+	run sk rm on-off
+	assert_success
+	[ -z "$(awk -v d="$SKIFF_ROOT/" 'index($5, d) == 1' /proc/self/mountinfo)" ] || fail "mounts left"
+}
+
+@test "start without --attach says detached containers are not there yet" {
+	sk create -q --name c busybox true >/dev/null
+	run sk start c
+	assert_failure 125
+	assert_output_contains "--attach"
+}
