@@ -2,6 +2,7 @@
 # skiff run and skiff start --attach: the built-in runtime runs the container
 # in the foreground with our stdio; exit codes are podman's.
 load helpers
+bats_require_minimum_version 1.5.0
 
 @test "run prints the command's output and returns its exit code" {
 	run sk run -q busybox echo hello from skiff
