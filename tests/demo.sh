@@ -3,12 +3,26 @@
 #   bash tests/demo.sh
 # installs the dependencies, builds and installs skiff (/usr/local/bin), starts
 # a local registry on loopback holding test images built offline from
-# busybox-static, and shows skiff's main job against it. Everything it starts
+# busybox-static, and shows skiff's main job against it: pull, create with a
+# volume, mount and touch a file, init (config.json), start, rm. Everything it starts
 # is stopped at the end; the image it pulls is removed again.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SRC=$PWD
+
+# The registries detach from us; make this script the one that reaps them
+# when they stop, as tests/run.sh does (some minimal inits never reap).
+if [ -z "${SKIFF_RUN_SUBREAPER:-}" ] && command -v python3 >/dev/null; then
+	export SKIFF_RUN_SUBREAPER=1
+	exec python3 -c '
+import ctypes, os, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+except Exception:
+    pass
+os.execvp("bash", ["bash"] + sys.argv[1:])' "$SRC/tests/demo.sh" "$@"
+fi
 BUILD=$SRC/build
 STATE=$(mktemp -d /tmp/skiff-demo.XXXXXX)
 
@@ -42,11 +56,12 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 IMAGE=$REG_HTTPS/busybox:latest
 VOLUME=$STATE/mnt
 mkdir -p "$VOLUME"
+echo "hello from the host" >"$VOLUME/hello"
 step skiff pull "$IMAGE"
 step skiff images
 step skiff image inspect --format '{{.Id}} {{.Architecture}}/{{.Os}} layers: {{json .RootFS.Layers}}' "$IMAGE"
 # The seeds' flow: storage first, then the runtime spec.
-step skiff create --name on-off -v "$VOLUME:/mnt:Z" "$IMAGE" sh -c 'ls /mnt /'
+step skiff create --name on-off -v "$VOLUME:/mnt:Z" "$IMAGE" sh -c 'ls /mnt; ls /'
 step skiff ps -a
 MERGED=$(skiff mount on-off)
 step skiff mount on-off
@@ -55,6 +70,9 @@ step ls "$MERGED"
 step skiff init on-off
 CONFIG=$(skiff inspect --format '{{.OCIConfigPath}}' on-off)
 step jq -c '{args: .process.args, root: .root.path, hostname, caps: (.process.capabilities.bounding | length)}' "$CONFIG"
+step skiff ps -a
+# Run it with the built-in runtime: it sees the volume and the touched file.
+step skiff start --attach on-off
 step skiff ps -a
 step skiff umount on-off
 step skiff rm on-off
