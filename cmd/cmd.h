@@ -39,6 +39,10 @@ int cmd_open_engine(const struct cmd_globals *g, struct engine **ret);
  * shortopts starts with '+'. */
 int cmd_getopt(const struct cmd *c, int argc, char **argv, const char *shortopts,
                const struct option *longopts, int *ret_exit);
+/* A global string flag at argv[*i] before the command: "--flag VALUE" (moves
+ * *i on) or "--flag=VALUE". 1 when it matched, 0 when not, -1 when the value
+ * is missing. */
+int cmd_flag_value(int argc, char **argv, int *i, const char *flag, const char **ret);
 /* Parse a boolean flag value ("true"/"false"; NULL = true). -1 on error. */
 int cmd_parse_bool(const char *flag, const char *value);
 

@@ -75,6 +75,23 @@ int cmd_getopt(const struct cmd *c, int argc, char **argv, const char *shortopts
     return ch;
 }
 
+int cmd_flag_value(int argc, char **argv, int *i, const char *flag, const char **ret)
+{
+    size_t n = strlen(flag);
+    if (strncmp(argv[*i], flag, n) != 0)
+        return 0;
+    if (argv[*i][n] == '=') {
+        *ret = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *ret = argv[++*i];
+    return 1;
+}
+
 int cmd_parse_bool(const char *flag, const char *value)
 {
     if (!value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)

@@ -188,24 +188,6 @@ int cmd_help(const struct cmd_globals *g, int argc, char **argv)
     return 0;
 }
 
-/* --flag VALUE or --flag=VALUE for the global string flags. */
-static int global_value(int argc, char **argv, int *i, const char *flag, const char **ret)
-{
-    size_t n = strlen(flag);
-    if (strncmp(argv[*i], flag, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *ret = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *ret = argv[++*i];
-    return 1;
-}
-
 /* Memory policy for a process that may run dozens of threads (pull: a
  * downloader, an unpacker and file writers per layer): few malloc arenas, and
  * big buffers straight from mmap so they go back to the system when freed. */
@@ -234,9 +216,9 @@ int main(int argc, char **argv)
             return 0;
         }
         int r;
-        if ((r = global_value(argc, argv, &i, "--root", &g.root)) ||
-            (r = global_value(argc, argv, &i, "--runroot", &g.runroot)) ||
-            (r = global_value(argc, argv, &i, "--storage-driver", &g.storage_driver))) {
+        if ((r = cmd_flag_value(argc, argv, &i, "--root", &g.root)) ||
+            (r = cmd_flag_value(argc, argv, &i, "--runroot", &g.runroot)) ||
+            (r = cmd_flag_value(argc, argv, &i, "--storage-driver", &g.storage_driver))) {
             if (r < 0)
                 return cmd_failf("flag needs an argument: %s", a);
             continue;

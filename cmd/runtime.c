@@ -474,24 +474,6 @@ static const struct rt_cmd *find_command(const char *name)
     return NULL;
 }
 
-/* --flag VALUE or --flag=VALUE. */
-static int flag_value(int argc, char **argv, int *i, const char *flag, const char **ret)
-{
-    size_t n = strlen(flag);
-    if (strncmp(argv[*i], flag, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *ret = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *ret = argv[++*i];
-    return 1;
-}
-
 int cmd_runtime(const struct cmd_globals *g, int argc, char **argv)
 {
     struct runtime_ctx ctx = {.warn = print_warning};
@@ -507,10 +489,10 @@ int cmd_runtime(const struct cmd_globals *g, int argc, char **argv)
         if (strcmp(a, "--systemd-cgroup") == 0)
             return failf("--systemd-cgroup is not supported: cgroups are managed directly");
         int r;
-        if ((r = flag_value(argc, argv, &i, "--root", &ctx.root)) ||
-            (r = flag_value(argc, argv, &i, "--log", &ignored)) ||
-            (r = flag_value(argc, argv, &i, "--log-format", &ignored)) ||
-            (r = flag_value(argc, argv, &i, "--rootless", &ignored))) {
+        if ((r = cmd_flag_value(argc, argv, &i, "--root", &ctx.root)) ||
+            (r = cmd_flag_value(argc, argv, &i, "--log", &ignored)) ||
+            (r = cmd_flag_value(argc, argv, &i, "--log-format", &ignored)) ||
+            (r = cmd_flag_value(argc, argv, &i, "--rootless", &ignored))) {
             if (r < 0)
                 return failf("flag needs an argument: %s", a);
             continue;
