@@ -77,6 +77,7 @@ int engine_container_start_attached(struct engine *e, const char *what, int *ret
     _cleanup_json_ json_t *running =
         json_pack("{s:s, s:s}", "status", "running", "startedAt", started);
     if (set_state(e, id, running, err) < 0) {
+        storage_container_unmount(e->st, id, false, NULL); /* init's mount */
         *ret_status = 125;
         return -1;
     }
