@@ -416,7 +416,8 @@ static const struct rt_cmd commands[] = {
       "Options:\n"
       "  -b, --bundle DIR       the bundle (default: current directory)\n"
       "  --pid-file FILE        write the container process's pid there\n"
-      "  --console-socket PATH  (not supported yet: set process.terminal to false)\n"},
+      "  --console-socket PATH  with process.terminal: send the pty master there\n"
+      "                         (a unix stream socket; SCM_RIGHTS, as runc does)\n"},
      do_create},
     {{"runtime start", NULL, "Start a created container", "skiff runtime start ID\n"}, do_start},
     {{"runtime run", NULL, "Create and start a container",
@@ -426,7 +427,10 @@ static const struct rt_cmd commands[] = {
       "Options:\n"
       "  -b, --bundle DIR       the bundle (default: current directory)\n"
       "  -d, --detach           return once the process has started\n"
-      "  --pid-file FILE        write the container process's pid there\n"},
+      "  --pid-file FILE        write the container process's pid there\n"
+      "  --console-socket PATH  with process.terminal: send the pty master there;\n"
+      "                         without it a foreground run relays the terminal to\n"
+      "                         its own standard input and output\n"},
      do_run},
     {{"runtime state", NULL, "Print a container's state", "skiff runtime state ID\n"}, do_state},
     {{"runtime list", NULL, "List containers",
@@ -457,7 +461,9 @@ static const struct rt_cmd commands[] = {
       "  --no-new-privs         set no_new_privs\n"
       "  -d, --detach           return once the process has started\n"
       "  --pid-file FILE        write the process's pid there\n"
-      "  -t, --tty              (needs --console-socket: not supported yet)\n"},
+      "  -t, --tty              a terminal: its master goes to --console-socket, or\n"
+      "                         is relayed to our stdio when not detached\n"
+      "  --console-socket PATH  where to send the terminal's master\n"},
      do_exec},
 };
 

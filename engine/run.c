@@ -1,5 +1,7 @@
 /* Running containers in the foreground: `skiff start --attach` and `skiff run`.
- * The container's process inherits our stdio; the built-in runtime
+ * The container's process inherits our stdio, or with --tty (process.terminal
+ * in the bundle) gets a pty of its own that the runtime relays to our stdio
+ * (runtime_run without a console socket); the built-in runtime
  * (runtime/) creates it from the bundle that init wrote, waits for it and
  * reports its exit status. Detached containers and their monitor come later. */
 #include "common/cleanup.h"

@@ -47,6 +47,7 @@ struct created {
     struct rt_spec *spec;
     struct rt_cgroup cg;
     json_t *state;
+    int master; /* the terminal's pty master when we relay it; else -1 */
 };
 
 static void created_free(struct created *c)
@@ -57,8 +58,11 @@ static void created_free(struct created *c)
     rt_spec_free(c->spec);
     rt_cgroup_free(&c->cg);
     json_decref(c->state);
+    if (c->master >= 0)
+        close(c->master);
     memset(c, 0, sizeof(*c));
     c->dirfd = -1;
+    c->master = -1;
 }
 
 void rt_ctx_warn(const struct runtime_ctx *ctx, char *const *warnings)
@@ -171,8 +175,8 @@ out:
 }
 
 /* Talk to C1 and C2 until the container is created; returns C2's pid. */
-static int drive_init(const char *id, struct created *c, pid_t c1, int sync_fd, bool *c1_reaped,
-                      pid_t *ret_pid, struct sk_error *err)
+static int drive_init(const char *id, struct created *c, const char *console_socket, pid_t c1,
+                      int sync_fd, bool *c1_reaped, pid_t *ret_pid, struct sk_error *err)
 {
     const struct rt_spec *s = c->spec;
     if (rt_cgroup_add_pid(&c->cg, c1, err) < 0 ||
@@ -213,6 +217,22 @@ static int drive_init(const char *id, struct created *c, pid_t c1, int sync_fd, 
                 return -1;
             break;
         }
+        case RT_SYNC_CONSOLE: {
+            int master;
+            if (c->master >= 0)
+                return sk_error_set(err, EPROTO, "container init: a second terminal");
+            if (rt_tty_recv_master(sync_fd, &master, err) < 0)
+                return -1;
+            if (!console_socket) {
+                c->master = master;
+                break;
+            }
+            int r = rt_tty_send_console(console_socket, master, err);
+            close(master);
+            if (r < 0)
+                return -1;
+            break;
+        }
         case RT_SYNC_CREATED:
             if (*ret_pid <= 0)
                 return sk_error_set(err, EPROTO, "container init: no pid reported");
@@ -223,12 +243,15 @@ static int drive_init(const char *id, struct created *c, pid_t c1, int sync_fd, 
     }
 }
 
+/* relay: without a console socket, a terminal's master stays in c->master
+ * (a foreground run relays it); otherwise a terminal needs the socket. */
 static int create_container(const struct runtime_ctx *ctx, const char *id,
-                            const struct runtime_create_opts *o, struct created *c,
+                            const struct runtime_create_opts *o, bool relay, struct created *c,
                             struct sk_error *err)
 {
     memset(c, 0, sizeof(*c));
     c->dirfd = -1;
+    c->master = -1;
     if (rt_state_check_id(id, err) < 0)
         return -1;
     _cleanup_free_ char *root = rt_state_root(ctx);
@@ -243,13 +266,11 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
         return -1;
     if (!s->has_process)
         return sk_error_set(err, EINVAL, "%s/config.json: no process to run", bundle);
-    if (s->process.terminal && !(o && o->console_socket))
+    const char *console_socket = o && s->process.terminal ? o->console_socket : NULL;
+    if (s->process.terminal && !console_socket && !relay)
         return sk_error_set(err, EINVAL,
                             "process.terminal is true but no --console-socket was given "
-                            "(skiff's runtime does not allocate terminals yet: set "
-                            "process.terminal to false)");
-    if (o && o->console_socket)
-        return sk_error_set(err, ENOTSUP, "--console-socket is not supported yet");
+                            "(or set process.terminal to false)");
     rt_ctx_warn(ctx, s->warnings);
     if (rt_state_create_dir(root, id, &c->dir, &c->dirfd, err) < 0)
         return -1;
@@ -306,7 +327,7 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
     sv[1] = -1;
     close(listen_fd);
     listen_fd = -1;
-    if (drive_init(id, c, c1, sv[0], &c1_reaped, &c2, err) < 0)
+    if (drive_init(id, c, console_socket, c1, sv[0], &c1_reaped, &c2, err) < 0)
         goto out;
     c->pid = c2;
     char created[64];
@@ -395,7 +416,7 @@ int runtime_create(const struct runtime_ctx *ctx, const char *id,
                    const struct runtime_create_opts *o, struct sk_error *err)
 {
     struct created c;
-    int r = create_container(ctx, id, o, &c, err);
+    int r = create_container(ctx, id, o, false, &c, err);
     created_free(&c);
     return r;
 }
@@ -440,7 +461,7 @@ int runtime_run(const struct runtime_ctx *ctx, const char *id, const struct runt
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
         return sk_error_errno(err, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
     struct created c;
-    if (create_container(ctx, id, o, &c, err) < 0) {
+    if (create_container(ctx, id, o, !detach, &c, err) < 0) {
         created_free(&c);
         return -1;
     }
@@ -466,7 +487,13 @@ int runtime_run(const struct runtime_ctx *ctx, const char *id, const struct runt
         return 0;
     }
     int st = 0;
-    for (;;) {
+    bool reaped = false;
+    if (c.master >= 0) {
+        reaped = rt_tty_relay(c.master, c.pid, &st) == 1;
+        close(c.master);
+        c.master = -1;
+    }
+    while (!reaped) {
         pid_t r = rt_waitpid(-1, &st, 0);
         if (r == c.pid)
             break;

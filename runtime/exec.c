@@ -137,6 +137,12 @@ static void __attribute__((noreturn)) exec_x2(const struct exec_child *x)
 {
     struct sk_error err = {0};
     struct rt_exec_plan plan;
+    /* After the runtime has X1's message: ours must not interleave. */
+    if (x->proc->terminal && (rt_sync_expect(x->sync_fd, RT_SYNC_GO, NULL, "runtime", &err) < 0 ||
+                              rt_tty_setup(x->sync_fd, &err) < 0)) {
+        sk_error_prefix(&err, "terminal");
+        rt_sync_fail(x->sync_fd, &err);
+    }
     if (rt_process_prepare(x->proc, x->seccomp, &plan, &err) < 0)
         rt_sync_fail(x->sync_fd, &err);
     rt_process_exec(&plan, &err);
@@ -206,15 +212,10 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     int rc = -1;
     struct rt_cgroup cg = {0};
     int sv[2] = {-1, -1};
+    _cleanup_close_ int master = -1;
     pid_t x1 = -1, x2 = -1;
-    if (proc.terminal && !o->console_socket) {
-        sk_error_set(err, EINVAL,
-                     "a terminal needs --console-socket (skiff's runtime does not allocate "
-                     "terminals yet)");
-        goto out;
-    }
-    if (o->console_socket) {
-        sk_error_set(err, ENOTSUP, "--console-socket is not supported yet");
+    if (proc.terminal && !o->console_socket && o->detach) {
+        sk_error_set(err, EINVAL, "a detached process with a terminal needs --console-socket");
         goto out;
     }
     uint64_t own = rt_caps_own_bounding();
@@ -260,6 +261,22 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
         goto out;
     x2 = m.value;
     rt_sync_msg_free(&m);
+    /* X2's terminal, once X1 is done talking. */
+    if (proc.terminal && (rt_sync_send(sv[0], RT_SYNC_GO, 0, NULL, err) < 0 ||
+                          rt_sync_expect(sv[0], RT_SYNC_CONSOLE, NULL, "exec", err) < 0 ||
+                          rt_tty_recv_master(sv[0], &master, err) < 0)) {
+        rt_waitpid(x2, NULL, 0);
+        x2 = -1;
+        goto out;
+    }
+    if (master >= 0 && o->console_socket) {
+        r = rt_tty_send_console(o->console_socket, master, err);
+        close(SK_STEAL_FD(master));
+        if (r < 0) {
+            kill(x2, SIGKILL);
+            goto out;
+        }
+    }
     exec_forward_pid = x2;
     struct sigaction sa = {.sa_handler = exec_forward_signal, .sa_flags = SA_RESTART};
     sigemptyset(&sa.sa_mask);
@@ -279,7 +296,10 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
         goto out;
     }
     int status = 0;
-    for (;;) {
+    bool reaped = false;
+    if (master >= 0)
+        reaped = rt_tty_relay(master, x2, &status) == 1;
+    while (!reaped) {
         pid_t w = rt_waitpid(-1, &status, 0);
         if (w == x2)
             break;

@@ -114,6 +114,8 @@ static int init_setup(const struct rt_init_args *a, struct rt_exec_plan *plan, c
     if (rt_rootfs_pivot(s, rootfd, err) < 0)
         return -1;
     close(SK_STEAL_FD(rootfd));
+    if (s->process.terminal && rt_tty_setup(a->sync_fd, err) < 0)
+        return sk_error_prefix(err, "process.terminal");
     if (rt_process_prepare(&s->process, s->seccomp, plan, err) < 0)
         return -1;
     return 0;

@@ -340,6 +340,7 @@ enum rt_sync_type {
     RT_SYNC_CREATED, /* C2 -> P: ready, waiting for start */
     RT_SYNC_ERROR,   /* -> P: value = errno, payload = message */
     RT_SYNC_FDS,     /* C2 -> P: open the rootfs and bind sources for me; P -> C2: here */
+    RT_SYNC_CONSOLE, /* C2/X2 -> P: the pty's slave name, then a message with its master */
 };
 
 /* At most this many fds in one message (the kernel's SCM_MAX_FD is 253). */
@@ -418,6 +419,21 @@ void rt_state_sock_path(int dirfd, char *buf, size_t len);
 #define RT_STATE_SOCK "start.sock"
 #define RT_STATE_CONFIG "config.json"
 #define RT_STATE_FILE "state.json"
+
+/* ---- tty.c: terminals ------------------------------------------------------ */
+
+/* Process side, in the container's root: a pty from the container's
+ * /dev/ptmx, the slave as controlling terminal and stdio, the master sent
+ * to the runtime (an RT_SYNC_CONSOLE message, then one with the fd). */
+int rt_tty_setup(int sync_fd, struct sk_error *err);
+/* Runtime side, after the first RT_SYNC_CONSOLE message: the master. */
+int rt_tty_recv_master(int sync_fd, int *ret_fd, struct sk_error *err);
+/* Pass the master to a --console-socket listener (runc's protocol). */
+int rt_tty_send_console(const char *path, int master, struct sk_error *err);
+/* Relay between the master and our stdio (stdin raw when a terminal, the
+ * window size kept in step) until the terminal closes or pid exits;
+ * returns 1 when it reaped pid (status in *ret_wait_status), else 0. */
+int rt_tty_relay(int master, pid_t pid, int *ret_wait_status);
 
 /* ---- init.c: the container side of create -------------------------------- */
 

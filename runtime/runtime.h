@@ -52,6 +52,15 @@
  * EOF when the exec happened, or an error message when it failed; then it
  * removes start.sock and runs the poststart hooks.
  *
+ * Terminals (tty.c). With process.terminal, C2 opens the container's own
+ * /dev/ptmx after pivot_root, makes the slave (/dev/pts/N of the container's
+ * devpts) its controlling terminal and stdio, and passes the master to P
+ * over the sync socket. P sends it to --console-socket (a unix stream
+ * socket, one SCM_RIGHTS message, as runc does) or, for a foreground run
+ * without one, keeps it and relays it to its own stdio (stdin raw when it
+ * is a terminal, window size copied at start and on SIGWINCH). exec --tty
+ * does the same from X2.
+ *
  * `run` is create + start in one process that is a child subreaper, so the
  * container process becomes its child: it forwards signals, waits, deletes
  * the container and returns the exit status (128 + signal when killed).
@@ -86,9 +95,12 @@ struct runtime_ctx {
 };
 
 struct runtime_create_opts {
-    const char *bundle;         /* NULL = current directory */
-    const char *pid_file;       /* NULL = none */
-    const char *console_socket; /* NULL = none (process.terminal then fails) */
+    const char *bundle;   /* NULL = current directory */
+    const char *pid_file; /* NULL = none */
+    /* With process.terminal, where the pty master goes (runc's protocol).
+     * NULL: a foreground runtime_run relays the terminal to its own stdio;
+     * create and detached runs fail. */
+    const char *console_socket;
 };
 
 /* The container's status as the OCI spec names it. */

@@ -417,7 +417,7 @@ cgroup_dir() {
 	[ "${lines[2]}" -ge 1 ]
 	run --separate-stderr rt exec "$CID" no-such-program
 	assert_error no-such-program
-	run --separate-stderr rt exec -t "$CID" true
+	run --separate-stderr rt exec -t -d "$CID" true
 	assert_error console-socket
 }
 

@@ -372,8 +372,8 @@ static void test_names(void **state)
 static void test_update(void **state)
 {
     struct fixture *f = *state;
-    _cleanup_json_ json_t *a = create_ok(f, "a", NULL, STORAGE_DRIVER_OVERLAY);
-    _cleanup_json_ json_t *b = create_ok(f, "b", NULL, STORAGE_DRIVER_OVERLAY);
+    _cleanup_json_ json_t *a = create_ok(f, "xa", NULL, STORAGE_DRIVER_OVERLAY);
+    _cleanup_json_ json_t *b = create_ok(f, "xb", NULL, STORAGE_DRIVER_OVERLAY);
     struct sk_error err = {0};
     _cleanup_json_ json_t *ch1 =
         json_pack("{s:{s:s, s:i}}", "state", "status", "running", "pid", 42);
@@ -381,35 +381,36 @@ static void test_update(void **state)
     _cleanup_json_ json_t *ch2 = json_pack("{s:s}", "extra", "x");
     assert_int_equal(storage_container_update(f->st, id_of(a), ch2, &err), 0);
     _cleanup_json_ json_t *got = NULL;
-    assert_int_equal(storage_container_lookup(f->st, "a", &got, &err), 0);
+    assert_int_equal(storage_container_lookup(f->st, "xa", &got, &err), 0);
     assert_string_equal(sk_json_str(json_object_get(got, "state"), "status"), "running");
     assert_string_equal(sk_json_str(got, "extra"), "x");
     assert_string_equal(sk_json_str(got, "image"), sk_json_str(a, "image"));
     /* the other record is untouched */
     _cleanup_json_ json_t *gb = NULL;
-    assert_int_equal(storage_container_lookup(f->st, "b", &gb, &err), 0);
+    assert_int_equal(storage_container_lookup(f->st, "xb", &gb, &err), 0);
     assert_true(json_equal(gb, b));
 
-    _cleanup_json_ json_t *taken = json_pack("{s:s}", "name", "b");
+    _cleanup_json_ json_t *taken = json_pack("{s:s}", "name", "xb");
     assert_int_equal(storage_container_update(f->st, id_of(a), taken, &err), -1);
     assert_int_equal(err.code, EEXIST);
     _cleanup_json_ json_t *newid = json_pack("{s:s}", "id", id_of(b));
     assert_int_equal(storage_container_update(f->st, id_of(a), newid, &err), -1);
-    _cleanup_json_ json_t *rename = json_pack("{s:s}", "name", "c");
+    _cleanup_json_ json_t *rename = json_pack("{s:s}", "name", "xc");
     assert_int_equal(storage_container_update(f->st, id_of(a), rename, &err), 0);
     _cleanup_json_ json_t *gc = NULL;
-    assert_int_equal(storage_container_lookup(f->st, "c", &gc, &err), 0);
+    assert_int_equal(storage_container_lookup(f->st, "xc", &gc, &err), 0);
     assert_string_equal(id_of(gc), id_of(a));
-    assert_name_link(f, "c", id_of(a));
-    assert_name_link(f, "a", NULL);
+    assert_name_link(f, "xc", id_of(a));
+    assert_name_link(f, "xa", NULL);
     json_t *none = NULL;
-    assert_int_equal(storage_container_lookup(f->st, "a", &none, &err), -1);
+    assert_int_equal(storage_container_lookup(f->st, "xa", &none, &err), -1);
     assert_int_equal(err.code, ENOENT);
-    /* the old name is free, the unchanged one still works */
-    json_decref(create_ok(f, "a", NULL, STORAGE_DRIVER_OVERLAY));
-    _cleanup_json_ json_t *same = json_pack("{s:s, s:s}", "name", "c", "extra", "y");
-    assert_int_equal(storage_container_update(f->st, "c", same, &err), 0);
-    assert_name_link(f, "c", id_of(a));
+    /* the old name is free, the unchanged one still works (names that are not
+     * hex, so they can never match as ID prefixes) */
+    json_decref(create_ok(f, "xa", NULL, STORAGE_DRIVER_OVERLAY));
+    _cleanup_json_ json_t *same = json_pack("{s:s, s:s}", "name", "xc", "extra", "y");
+    assert_int_equal(storage_container_update(f->st, "xc", same, &err), 0);
+    assert_name_link(f, "xc", id_of(a));
     assert_int_equal(storage_container_update(f->st, "nope", ch2, &err), -1);
     assert_int_equal(err.code, ENOENT);
 }
@@ -422,8 +423,8 @@ static void test_remove(void **state)
     _cleanup_free_ char *ldiff_owned = ldiff;
     write_text(ldiff, "etc/os-release", "layer");
     _cleanup_json_ json_t *layers = json_pack("[s]", l1);
-    _cleanup_json_ json_t *a = create_ok(f, "a", layers, STORAGE_DRIVER_OVERLAY);
-    _cleanup_json_ json_t *b = create_ok(f, "b", layers, STORAGE_DRIVER_OVERLAY);
+    _cleanup_json_ json_t *a = create_ok(f, "xa", layers, STORAGE_DRIVER_OVERLAY);
+    _cleanup_json_ json_t *b = create_ok(f, "xb", layers, STORAGE_DRIVER_OVERLAY);
     _cleanup_free_ char *adiff = container_path(f, a, "diff");
     _cleanup_free_ char *bdiff = container_path(f, b, "diff");
     _cleanup_free_ char *budata = container_path(f, b, "userdata");
@@ -432,12 +433,12 @@ static void test_remove(void **state)
     write_text(budata, "hostname", "b\n");
 
     struct sk_error err = {0};
-    if (storage_container_remove(f->st, "a", false, &err) < 0)
+    if (storage_container_remove(f->st, "xa", false, &err) < 0)
         fail_msg("remove: %s", err.msg);
     _cleanup_free_ char *adir = storage_container_dir(f->st, id_of(a));
     assert_false(sk_path_exists(adir));
-    assert_name_link(f, "a", NULL);
-    assert_name_link(f, "b", id_of(b));
+    assert_name_link(f, "xa", NULL);
+    assert_name_link(f, "xb", id_of(b));
     json_t *none = NULL;
     assert_int_equal(storage_container_lookup(f->st, id_of(a), &none, &err), -1);
     assert_int_equal(err.code, ENOENT);
@@ -447,10 +448,10 @@ static void test_remove(void **state)
     _cleanup_json_ json_t *all = NULL;
     assert_int_equal(storage_containers_read(f->st, &all, NULL), 0);
     assert_int_equal(json_array_size(all), 1);
-    assert_int_equal(storage_container_remove(f->st, "a", false, &err), -1);
+    assert_int_equal(storage_container_remove(f->st, "xa", false, &err), -1);
     assert_int_equal(err.code, ENOENT);
-    /* the name is free again */
-    json_decref(create_ok(f, "a", layers, STORAGE_DRIVER_OVERLAY));
+    /* the name is free again (names are not hex: never an ID prefix) */
+    json_decref(create_ok(f, "xa", layers, STORAGE_DRIVER_OVERLAY));
 }
 
 /* What a killed create, remove or rename leaves: a names/ link that nobody
