@@ -45,10 +45,8 @@ TOOLS=${TOOLS:-"skiff podman"}
 FIXTURES=$BENCH_DIR/fixtures    # registry.sh state: the image cache is kept
 RUN=$BENCH_DIR/run              # stores, configs, timings (removed on exit)
 
-log() { printf '[containers.sh %s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-usage() { sed -n '2,/^set -E/{/^set -E/d;s/^# \{0,1\}//;p}' "$0"; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 for arg in "$@"; do
     case $arg in
@@ -72,33 +70,7 @@ fi
 # --------------------------------------------------------------------------
 # cleanup
 # --------------------------------------------------------------------------
-# Global state podman creates as root outside our dirs (the blob-info cache,
-# written by the pull): removed on exit if it was not there before; the dirs
-# are only rmdir'ed, so nothing anyone else put there is touched.
-GLOBAL_FILES=(/var/lib/containers/cache/blob-info-cache-v1.boltdb
-              /var/lib/containers/cache/blob-info-cache-v1.sqlite)
-GLOBAL_DIRS=(/var/lib/containers/cache /var/lib/containers)
-PRE_EXISTING=()
 REGISTRY_UP=
-
-# Unmount everything mounted at or below $1, deepest first.
-umount_under() {
-    local base mp
-    base=$(realpath -m "$1")
-    while read -r mp; do
-        [[ -n $mp ]] || continue
-        umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null ||
-            log "warning: could not unmount $mp"
-    done < <(awk -v b="$base" '{ mp = $5; gsub(/\\040/, " ", mp);
-                 if (mp == b || index(mp, b "/") == 1) print length(mp) "\t" mp }' \
-                 /proc/self/mountinfo | sort -rn | cut -f2- | uniq)
-}
-
-remove_tree() {
-    [[ -e $1 ]] || return 0
-    umount_under "$1"
-    rm -rf --one-file-system -- "$1"
-}
 
 cleanup() {
     local rc=$?
@@ -109,16 +81,11 @@ cleanup() {
         "$SRC/tests/fixtures/registry.sh" down "$FIXTURES" >/dev/null 2>&1 ||
             log "warning: registry.sh down failed"
     fi
-    local p
-    for p in "${GLOBAL_FILES[@]}" "${GLOBAL_DIRS[@]}"; do
-        [[ -e $p ]] || continue
-        printf '%s\n' "${PRE_EXISTING[@]}" | grep -qxF -- "$p" && continue
-        if [[ -d $p ]]; then rmdir -- "$p" 2>/dev/null; else rm -f -- "$p"; fi
-    done
+    restore_host_state
     exit "$rc"
 }
 
-for p in "${GLOBAL_FILES[@]}" "${GLOBAL_DIRS[@]}"; do [[ -e $p ]] && PRE_EXISTING+=("$p"); done
+note_host_state
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

@@ -41,44 +41,14 @@ RUN=$BENCH_DIR/run              # everything per-run (removed on exit)
 REPO=bench/debian
 TAG=latest
 
-log() { printf '[pull.sh %s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-usage() { sed -n '2,/^set -E/{/^set -E/d;s/^# \{0,1\}//;p}' "$0"; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --------------------------------------------------------------------------
 # cleanup
 # --------------------------------------------------------------------------
 REGISTRY_PID=
 CHILD_PID=
-# Global state skopeo/podman running as root create outside our dirs (the
-# blob-info cache).  Removed on exit if it was not there before; the dirs are
-# only rmdir'ed, so nothing anyone else put there is touched.
-GLOBAL_FILES=(/var/lib/containers/cache/blob-info-cache-v1.boltdb
-              /var/lib/containers/cache/blob-info-cache-v1.sqlite)
-GLOBAL_DIRS=(/var/lib/containers/cache /var/lib/containers)
-PRE_EXISTING=()
-
-# Unmount everything mounted at or below $1, deepest first.
-umount_under() {
-    local base mp
-    base=$(realpath -m "$1")
-    [[ -e /proc/self/mountinfo ]] || return 0
-    while read -r mp; do
-        [[ -n $mp ]] || continue
-        umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null ||
-            log "warning: could not unmount $mp"
-    done < <(awk -v b="$base" '{ mp = $5; gsub(/\\040/, " ", mp);
-                 if (mp == b || index(mp, b "/") == 1) print length(mp) "\t" mp }' \
-                 /proc/self/mountinfo | sort -rn | cut -f2- | uniq)
-}
-
-# Remove a directory tree we own, never crossing into a mount.
-remove_tree() {
-    [[ -e $1 ]] || return 0
-    umount_under "$1"
-    rm -rf --one-file-system -- "$1"
-}
 
 cleanup() {
     local rc=$?
@@ -92,12 +62,7 @@ cleanup() {
     fi
     umount_under "$CACHE"                 # debootstrap may leave proc/sys
     remove_tree "$RUN"
-    local p
-    for p in "${GLOBAL_FILES[@]}" "${GLOBAL_DIRS[@]}"; do
-        [[ -e $p ]] || continue
-        printf '%s\n' "${PRE_EXISTING[@]}" | grep -qxF -- "$p" && continue
-        if [[ -d $p ]]; then rmdir -- "$p" 2>/dev/null; else rm -f -- "$p"; fi
-    done
+    restore_host_state
     exit "$rc"
 }
 
@@ -122,7 +87,7 @@ done
 [[ $EUID -eq 0 ]] || die "must run as root (debootstrap, podman --root, tmpfs)"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 
-for p in "${GLOBAL_FILES[@]}" "${GLOBAL_DIRS[@]}"; do [[ -e $p ]] && PRE_EXISTING+=("$p"); done
+note_host_state
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
