@@ -103,7 +103,13 @@ int sk_write_file_replace(const char *path, const void *data, size_t len, mode_t
 
 int sk_read_file(const char *path, char **ret_data, size_t *ret_len, struct sk_error *err)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    return sk_read_file_at(AT_FDCWD, path, ret_data, ret_len, err);
+}
+
+int sk_read_file_at(int dirfd, const char *path, char **ret_data, size_t *ret_len,
+                    struct sk_error *err)
+{
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return sk_error_errno(err, errno, "open %s", path);
     size_t cap = 4096, len = 0;

@@ -21,6 +21,9 @@ int sk_write_file_replace(const char *path, const void *data, size_t len, mode_t
                           struct sk_error *err);
 /* Read a whole file; *ret_data is NUL-terminated (the NUL is not counted). */
 int sk_read_file(const char *path, char **ret_data, size_t *ret_len, struct sk_error *err);
+/* The same for path relative to dirfd. */
+int sk_read_file_at(int dirfd, const char *path, char **ret_data, size_t *ret_len,
+                    struct sk_error *err);
 /* rm -rf relative to dirfd (AT_FDCWD for a path); never follows symlinks, never
  * crosses into another mount. A missing path is fine. Makes read-only
  * directories writable as needed. */

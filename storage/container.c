@@ -208,26 +208,10 @@ static int dirs_ensure(struct storage *st, struct sk_error *err)
 static int record_load_at(int dirfd, const char *path, const char *id, json_t **ret,
                           struct sk_error *err)
 {
-    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return sk_error_errno(err, errno, "open %s", path);
-    /* Records are a few hundred bytes: one allocation, no fstat. */
-    size_t cap = 4096, len = 0;
-    _cleanup_free_ char *buf = sk_malloc(cap);
-    for (;;) {
-        if (len + 1 >= cap) {
-            cap *= 2;
-            buf = sk_realloc(buf, cap);
-        }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return sk_error_errno(err, errno, "read %s", path);
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+    if (sk_read_file_at(dirfd, path, &buf, &len, err) < 0)
+        return -1;
     json_t *rec = sk_json_parse(buf, len, path, err);
     if (!rec)
         return -1;
