@@ -72,13 +72,13 @@ static int signal_init(pid_t pid, unsigned long long start, int sig, struct sk_e
 {
     _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (pfd >= 0) {
-        if (!rt_pid_alive(pid, start))
+        if (!sk_pid_alive(pid, start))
             return sk_error_set(err, ESRCH, "container not running");
         if (syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
             return sk_error_errno(err, errno, "kill %d", (int)pid);
         return 0;
     }
-    if (!rt_pid_alive(pid, start))
+    if (!sk_pid_alive(pid, start))
         return sk_error_set(err, ESRCH, "container not running");
     if (kill(pid, sig) < 0)
         return sk_error_errno(err, errno, "kill %d", (int)pid);
@@ -173,7 +173,7 @@ int runtime_delete(const struct runtime_ctx *ctx, const char *id, bool force, st
         pid_t pid = (pid_t)sk_json_int(state, "pid", 0);
         unsigned long long start = (unsigned long long)sk_json_int(state, "pidStartTime", 0);
         signal_init(pid, start, SIGKILL, NULL);
-        if (rt_pid_wait_gone(pid, start, KILL_WAIT_MS) < 0)
+        if (sk_pid_wait_gone(pid, start, KILL_WAIT_MS) < 0)
             return sk_error_set(err, EBUSY, "container %s: init %d survives SIGKILL", id, (int)pid);
     }
     return rt_container_destroy(ctx, dir, state, err);

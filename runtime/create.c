@@ -294,7 +294,7 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
      * cgroups to remove (see rt_state_status). */
     early = json_pack("{s:s, s:s, s:b, s:i, s:I, s:s, s:s, s:o}", "ociVersion", RUNTIME_OCI_VERSION,
                       "id", id, "creating", 1, "creatorPid", (int)getpid(), "creatorStartTime",
-                      (json_int_t)rt_pid_start_time(getpid()), "bundle", bundle, "rootfs",
+                      (json_int_t)sk_pid_start_time(getpid()), "bundle", bundle, "rootfs",
                       s->rootfs, "cgroup", rt_cgroup_to_json(&c->cg));
     if (!s->cgroups_path)
         json_object_set_new(early, "cgroupDefaultParent", json_true());
@@ -336,7 +336,7 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
     sk_format_rfc3339(now.tv_sec, now.tv_nsec, created, sizeof(created));
     c->state = json_pack("{s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:o}", "ociVersion",
                          RUNTIME_OCI_VERSION, "id", id, "pid", (int)c2, "pidStartTime",
-                         (json_int_t)rt_pid_start_time(c2), "bundle", bundle, "rootfs", s->rootfs,
+                         (json_int_t)sk_pid_start_time(c2), "bundle", bundle, "rootfs", s->rootfs,
                          "created", created, "cgroup", rt_cgroup_to_json(&c->cg));
     if (s->annotations)
         json_object_set(c->state, "annotations", (json_t *)s->annotations);

@@ -154,7 +154,7 @@ static void __attribute__((noreturn)) exec_x1(const struct exec_child *x)
     struct sk_error err = {0};
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    rt_close_fds_except(&x->sync_fd, 1);
+    sk_close_fds_except(&x->sync_fd, 1);
     bool joined_user;
     if (rt_cgroup_add_pid(x->cg, getpid(), &err) < 0 ||
         rt_ns_join_process(x->target, &joined_user, &err) < 0)

@@ -54,7 +54,7 @@ static int run_one(const struct rt_hook *h, const char *kind, const char *state_
     if (pid == 0) {
         if (dup2(pfd[0], 0) < 0)
             _exit(127);
-        rt_close_fds_except(NULL, 0);
+        sk_close_fds_except(NULL, 0);
         const char *argv0[] = {h->path, NULL};
         const char *envp0[] = {NULL};
         execve(h->path, (char *const *)(h->args && h->args[0] ? h->args : argv0),

@@ -159,7 +159,7 @@ void rt_init_stage1(const struct rt_init_args *a)
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     int keep[] = {a->sync_fd, a->listen_fd};
-    rt_close_fds_except(keep, SK_ARRAY_SIZE(keep));
+    sk_close_fds_except(keep, SK_ARRAY_SIZE(keep));
     /* The runtime puts us in the container's cgroups first: a new cgroup
      * namespace is rooted where we are when we unshare it. */
     if (rt_sync_expect(a->sync_fd, RT_SYNC_GO, NULL, "runtime", &err) < 0)

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "common/proc.h"
 #include "runtime/runtime.h"
 
 /* ---- spec.c: config.json parsed and validated ----------------------------
@@ -372,14 +373,6 @@ void rt_sync_fail(int fd, const struct sk_error *err) __attribute__((noreturn));
 
 /* ---- util.c: processes and fds -------------------------------------------- */
 
-/* /proc/PID/stat start time (clock ticks since boot); 0 when gone. */
-unsigned long long rt_pid_start_time(pid_t pid);
-/* Alive (not a zombie) and still the same process. */
-bool rt_pid_alive(pid_t pid, unsigned long long start_time);
-/* Wait up to timeout_ms for the process to die (not our child). */
-int rt_pid_wait_gone(pid_t pid, unsigned long long start_time, int timeout_ms);
-/* Close every fd above 2 except those in keep (n entries, -1 ignored). */
-void rt_close_fds_except(const int *keep, size_t n);
 /* Write a whole string to path (O_WRONLY, no create). */
 int rt_write_file(const char *path, const char *value, struct sk_error *err);
 /* Write a file atomically (temp + rename), without fsync: run state lives

@@ -133,11 +133,11 @@ enum runtime_status rt_state_status(const char *dir, const json_t *state)
          * something delete can clean up: creating while its creator lives. */
         pid_t creator = (pid_t)sk_json_int(state, "creatorPid", 0);
         unsigned long long start = (unsigned long long)sk_json_int(state, "creatorStartTime", 0);
-        return rt_pid_alive(creator, start) ? RUNTIME_CREATING : RUNTIME_STOPPED;
+        return sk_pid_alive(creator, start) ? RUNTIME_CREATING : RUNTIME_STOPPED;
     }
     pid_t pid = (pid_t)sk_json_int(state, "pid", 0);
     unsigned long long start = (unsigned long long)sk_json_int(state, "pidStartTime", 0);
-    if (!rt_pid_alive(pid, start))
+    if (!sk_pid_alive(pid, start))
         return RUNTIME_STOPPED;
     _cleanup_free_ char *sock = sk_asprintf("%s/" RT_STATE_SOCK, dir);
     return sk_path_exists(sock) ? RUNTIME_CREATED : RUNTIME_RUNNING;
