@@ -45,6 +45,8 @@ int cmd_getopt(const struct cmd *c, int argc, char **argv, const char *shortopts
 int cmd_flag_value(int argc, char **argv, int *i, const char *flag, const char **ret);
 /* Parse a boolean flag value ("true"/"false"; NULL = true). -1 on error. */
 int cmd_parse_bool(const char *flag, const char *value);
+/* Seconds for -t/--time: 0..1000000, -1 meaning forever. -1 on error (printed). */
+int cmd_parse_seconds(const char *flag, const char *value, int *ret);
 
 void cmd_print_usage(const struct cmd *c, FILE *f);
 
@@ -82,17 +84,24 @@ int cmd_create_parse(const struct cmd *c, int argc, char **argv, struct cmd_crea
 void cmd_create_args_clear(struct cmd_create_args *a);
 int cmd_create_container(struct engine *e, struct cmd_create_args *a, char id[65]);
 
-/* Apply fn to named containers, or all (-a) / the newest (-l). */
-typedef int (*per_container_fn)(struct engine *e, const char *what, bool force, char id[65],
+/* Apply fn to named containers, or all (-a) / the newest (-l); data is
+ * passed through (the command's options). */
+typedef int (*per_container_fn)(struct engine *e, const char *what, void *data, char id[65],
                                 struct sk_error *err);
 int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, char **names,
-                          bool all, bool latest, bool force, bool ignore, per_container_fn fn,
+                          bool all, bool latest, void *data, bool ignore, per_container_fn fn,
                           bool print_given, int missing_code);
 
 /* Commands. */
 int cmd_create(const struct cmd_globals *g, int argc, char **argv);
 int cmd_start(const struct cmd_globals *g, int argc, char **argv);
 int cmd_run(const struct cmd_globals *g, int argc, char **argv);
+int cmd_stop(const struct cmd_globals *g, int argc, char **argv);
+int cmd_kill(const struct cmd_globals *g, int argc, char **argv);
+int cmd_wait(const struct cmd_globals *g, int argc, char **argv);
+int cmd_restart(const struct cmd_globals *g, int argc, char **argv);
+int cmd_attach(const struct cmd_globals *g, int argc, char **argv);
+int cmd_monitor_worker(const struct cmd_globals *g, int argc, char **argv);
 int cmd_init(const struct cmd_globals *g, int argc, char **argv);
 int cmd_mount(const struct cmd_globals *g, int argc, char **argv);
 int cmd_umount(const struct cmd_globals *g, int argc, char **argv);

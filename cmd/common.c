@@ -3,6 +3,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,19 @@ int cmd_parse_bool(const char *flag, const char *value)
         return 0;
     cmd_failf("invalid argument \"%s\" for \"--%s\" flag: want true or false", value, flag);
     return -1;
+}
+
+int cmd_parse_seconds(const char *flag, const char *value, int *ret)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end || v < -1 || v > 1000000) {
+        cmd_failf("invalid argument \"%s\" for \"%s\" flag: want seconds", value, flag);
+        return -1;
+    }
+    *ret = v == -1 ? 1000000 : (int)v; /* -1: as good as forever */
+    return 0;
 }
 
 void cmd_print_json(json_t *j)

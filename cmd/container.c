@@ -13,14 +13,14 @@
 /* Run fn on every named container, printing what was given (or the ID);
  * exit missing_code when a container is not found (podman: 1 for rm, 125
  * for the others), 125 for other failures. */
-static int for_each(struct engine *e, char **names, int n, bool force, bool ignore_missing,
+static int for_each(struct engine *e, char **names, int n, void *data, bool ignore_missing,
                     per_container_fn fn, bool print_given, int missing_code)
 {
     int status = 0;
     for (int i = 0; i < n; i++) {
         struct sk_error err = {0};
         char id[65];
-        if (fn(e, names[i], force, id, &err) < 0) {
+        if (fn(e, names[i], data, id, &err) < 0) {
             if (ignore_missing && err.code == ENOENT)
                 continue;
             cmd_fail(&err);
@@ -46,9 +46,10 @@ static char **all_ids(struct engine *e, struct sk_error *err)
     return ids;
 }
 
-static int init_one(struct engine *e, const char *what, bool force, char id[65],
+static int init_one(struct engine *e, const char *what, void *data, char id[65],
                     struct sk_error *err)
 {
+    (void)data;
     return engine_container_init(e, what, id, err);
 }
 
@@ -67,12 +68,12 @@ int cmd_init(const struct cmd_globals *g, int argc, char **argv)
         all = all || ch == 'a';
         latest = latest || ch == 'l';
     }
-    return cmd_run_on_containers(g, "init", argc - optind, argv + optind, all, latest, false,
+    return cmd_run_on_containers(g, "init", argc - optind, argv + optind, all, latest, NULL,
                                  false, init_one, false, EXIT_ENGINE);
 }
 
 int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, char **names,
-                          bool all, bool latest, bool force, bool ignore,
+                          bool all, bool latest, void *data, bool ignore,
                           per_container_fn fn, bool print_given, int missing_code)
 {
     if (!all && !latest && n == 0)
@@ -84,7 +85,7 @@ int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, 
     if (rc)
         return rc;
     if (!all && !latest)
-        return for_each(e, names, n, force, ignore, fn, print_given, missing_code);
+        return for_each(e, names, n, data, ignore, fn, print_given, missing_code);
     struct sk_error err = {0};
     _cleanup_strv_ char **ids = all_ids(e, &err);
     if (!ids)
@@ -92,13 +93,19 @@ int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, 
     int count = (int)sk_strv_len(ids);
     if (latest && count > 1)
         count = 1; /* newest first */
-    return for_each(e, ids, count, force, ignore, fn, false, missing_code);
+    return for_each(e, ids, count, data, ignore, fn, false, missing_code);
 }
 
-static int rm_one(struct engine *e, const char *what, bool force, char id[65],
+struct rm_opts {
+    bool force;
+    int timeout;
+};
+
+static int rm_one(struct engine *e, const char *what, void *data, char id[65],
                   struct sk_error *err)
 {
-    return engine_container_remove(e, what, force, id, err);
+    const struct rm_opts *o = data;
+    return engine_container_remove(e, what, o->force, o->timeout, id, err);
 }
 
 int cmd_rm(const struct cmd_globals *g, int argc, char **argv)
@@ -106,33 +113,41 @@ int cmd_rm(const struct cmd_globals *g, int argc, char **argv)
     static const struct option longopts[] = {
         {"all", no_argument, NULL, 'a'},    {"force", no_argument, NULL, 'f'},
         {"ignore", no_argument, NULL, 'i'}, {"latest", no_argument, NULL, 'l'},
-        {"volumes", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"volumes", no_argument, NULL, 'v'}, {"time", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
     };
-    bool all = false, force = false, ignore = false, latest = false;
+    bool all = false, ignore = false, latest = false, timed = false;
+    struct rm_opts o = {.timeout = -1};
     int ch, rc = 0;
     optind = 1;
-    while ((ch = cmd_getopt(cmd_find("rm"), argc, argv, "afilvh", longopts, &rc)) != -1) {
+    while ((ch = cmd_getopt(cmd_find("rm"), argc, argv, "afilvt:h", longopts, &rc)) != -1) {
         if (ch == -2)
             return rc;
         all = all || ch == 'a';
-        force = force || ch == 'f';
+        o.force = o.force || ch == 'f';
         ignore = ignore || ch == 'i';
         latest = latest || ch == 'l';
+        if (ch == 't') {
+            if (cmd_parse_seconds("--time", optarg, &o.timeout) < 0)
+                return EXIT_ENGINE;
+            timed = true;
+        }
     }
+    if (timed && !o.force)
+        return cmd_failf("rm: --force must be specified to use the --time option");
     if (all && argc == optind) { /* rm -a with nothing to remove is fine */
         _cleanup_engine_ struct engine *e = NULL;
         if ((rc = cmd_open_engine(g, &e)))
             return rc;
     }
-    return cmd_run_on_containers(g, "rm", argc - optind, argv + optind, all, latest, force,
-                                 ignore, rm_one, true, 1);
+    return cmd_run_on_containers(g, "rm", argc - optind, argv + optind, all, latest, &o, ignore,
+                                 rm_one, true, 1);
 }
 
-static int umount_one(struct engine *e, const char *what, bool force, char id[65],
+static int umount_one(struct engine *e, const char *what, void *data, char id[65],
                       struct sk_error *err)
 {
-    return engine_container_unmount(e, what, force, id, err);
+    return engine_container_unmount(e, what, *(bool *)data, id, err);
 }
 
 int cmd_umount(const struct cmd_globals *g, int argc, char **argv)
@@ -152,7 +167,7 @@ int cmd_umount(const struct cmd_globals *g, int argc, char **argv)
         force = force || ch == 'f';
         latest = latest || ch == 'l';
     }
-    return cmd_run_on_containers(g, "umount", argc - optind, argv + optind, all, latest, force,
+    return cmd_run_on_containers(g, "umount", argc - optind, argv + optind, all, latest, &force,
                                  false, umount_one, true, EXIT_ENGINE);
 }
 

@@ -1,6 +1,7 @@
 /* skiff: the entry point. Global flags, then a command. */
 #include "cmd/cmd.h"
 #include "cmd/runtime.h"
+#include "engine/monitor.h"
 #include "common/util.h"
 
 #include <malloc.h>
@@ -41,17 +42,55 @@ const struct cmd cmd_table_of_commands[] = {
      "  -t, --tty, -i, --interactive, --stop-signal SIG, --stop-timeout SECS, --rm\n"
      "  --pull missing|always|never|newer, --platform, --tls-verify, --creds, --authfile,\n"
      "  --cert-dir, -q, --quiet  as for pull\n"},
-    {"start", cmd_start, "Start a container (in the foreground with --attach)",
-     "skiff start [options] CONTAINER\n\n"
+    {"start", cmd_start, "Start containers (detached; in the foreground with --attach)",
+     "skiff start [options] CONTAINER [CONTAINER...]\n\n"
+     "Starts each container under its monitor and prints it once it runs.\n\n"
      "Options:\n"
-     "  -a, --attach           run in the foreground with this terminal's stdin/stdout/stderr,\n"
-     "                         exit with the container's exit code\n"
-     "  -i, --interactive      keep stdin open (it is inherited)\n"},
-    {"run", cmd_run, "Create a container and run its command in the foreground",
-     "skiff run [create options] IMAGE [COMMAND [ARG...]]\n\n"
-     "Takes every `skiff create` option (see 'skiff create --help'), and --rm to remove the\n"
-     "container afterwards. Exits with the container's exit code; 125 when skiff fails,\n"
-     "126 when the command cannot be invoked, 127 when it is not found.\n"},
+     "  -a, --attach           relay the container's output (and with -i our stdin) and exit\n"
+     "                         with its exit code\n"
+     "  --all                  start every container\n"
+     "  -i, --interactive      attach our stdin (the container needs -i from create)\n"
+     "  -l, --latest           the newest container\n"
+     "  --sig-proxy[=BOOL]     pass our signals on to an attached container (default true)\n"},
+    {"run", cmd_run, "Run a command in a new container",
+     "skiff run [create options] [-d] IMAGE [COMMAND [ARG...]]\n\n"
+     "Takes every `skiff create` option (see 'skiff create --help'). With -d, --detach\n"
+     "prints the container's ID once it runs; otherwise relays its output and exits with\n"
+     "its exit code; 125 when skiff fails, 126 when the command cannot be invoked, 127\n"
+     "when it is not found. --rm removes the container when it exits.\n"},
+    {"stop", cmd_stop, "Stop running containers",
+     "skiff stop [options] CONTAINER [CONTAINER...]\n\n"
+     "Sends the stop signal (--stop-signal, the image's, or SIGTERM), waits, then SIGKILL.\n\n"
+     "Options:\n"
+     "  -a, --all              every running container\n"
+     "  -i, --ignore           no error for containers that do not exist\n"
+     "  -l, --latest           the newest container\n"
+     "  -t, --time SECS        seconds to wait before SIGKILL (default: --stop-timeout, 10)\n"},
+    {"kill", cmd_kill, "Send a signal to running containers",
+     "skiff kill [options] CONTAINER [CONTAINER...]\n\n"
+     "Options:\n"
+     "  -a, --all              every running container\n"
+     "  -l, --latest           the newest container\n"
+     "  -s, --signal SIG       signal name (with or without SIG) or number (default KILL)\n"},
+    {"wait", cmd_wait, "Wait for containers to exit and print their exit codes",
+     "skiff wait [options] CONTAINER [CONTAINER...]\n\n"
+     "Options:\n"
+     "  --condition stopped    (the only condition)\n"
+     "  --ignore               no error for containers that do not exist\n"
+     "  -l, --latest           the newest container\n"},
+    {"restart", cmd_restart, "Restart containers",
+     "skiff restart [options] CONTAINER [CONTAINER...]\n\n"
+     "Options:\n"
+     "  -a, --all              every container\n"
+     "  -l, --latest           the newest container\n"
+     "  -t, --time SECS        seconds to wait for the stop before SIGKILL\n"},
+    {"attach", cmd_attach, "Attach to a running container",
+     "skiff attach [options] CONTAINER\n\n"
+     "Relays the container's output, and our stdin when it was created with -i, until it\n"
+     "exits; exits with its exit code.\n\n"
+     "Options:\n"
+     "  --no-stdin             do not relay our stdin\n"
+     "  --sig-proxy[=BOOL]     pass our signals on to the container (default true)\n"},
     {"init", cmd_init, "Initialize a container: mount its rootfs and write config.json",
      "skiff init [options] CONTAINER [CONTAINER...]\n\n"
      "Options:\n"
@@ -77,9 +116,10 @@ const struct cmd cmd_table_of_commands[] = {
      "skiff rm [options] CONTAINER [CONTAINER...]\n\n"
      "Options:\n"
      "  -a, --all              all containers\n"
-     "  -f, --force            remove even if mounted\n"
+     "  -f, --force            remove even if mounted or running (stopped first)\n"
      "  -i, --ignore           no error for containers that do not exist\n"
-     "  -l, --latest           the newest container\n"},
+     "  -l, --latest           the newest container\n"
+     "  -t, --time SECS        with --force: seconds to wait for the stop before SIGKILL\n"},
     {"ps", cmd_ps, "List containers",
      "skiff ps [options]\n\n"
      "Options:\n"
@@ -142,6 +182,8 @@ const struct cmd cmd_table_of_commands[] = {
      "  -f, --format FORMAT    \"json\"\n"},
     {"runtime", cmd_runtime, CMD_RUNTIME_SUMMARY, CMD_RUNTIME_USAGE},
     {"help", cmd_help, "Show help for skiff or a command", "skiff help [COMMAND]\n"},
+    /* Internal: the monitor's worker (engine/monitor.c); not listed. */
+    {MONITOR_WORKER_COMMAND, cmd_monitor_worker, NULL, ""},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -167,7 +209,8 @@ static void main_usage(FILE *f)
                "  -v, --version   print the version\n\n"
                "Commands:\n");
     for (const struct cmd *c = cmd_table_of_commands; c->name; c++)
-        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+        if (c->summary)
+            fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "\nRun 'skiff COMMAND --help' for a command's options.\n");
 }
 

@@ -8,6 +8,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/util.h"
+#include "engine/monitor.h"
 #include "engine/spec.h"
 #include "storage/container.h"
 
@@ -220,24 +221,39 @@ int engine_container_unmount(struct engine *e, const char *what, bool force, cha
     return 0;
 }
 
-int engine_container_remove(struct engine *e, const char *what, bool force, char ret_id[65],
-                            struct sk_error *err)
+int engine_container_remove(struct engine *e, const char *what, bool force, int stop_timeout,
+                            char ret_id[65], struct sk_error *err)
 {
     _cleanup_json_ json_t *rec = NULL;
     if (lookup(e, what, &rec, err) < 0)
         return -1;
-    const char *id = sk_json_str(rec, "id");
+    char id[65];
+    snprintf(id, sizeof(id), "%s", sk_json_str(rec, "id"));
     /* Like podman: a container that is not running is removed with its
-     * mounts (the runtime's from init and any `skiff mount`). */
+     * mounts (the runtime's from init and any `skiff mount`); a running one
+     * only with force, stopped first. */
     const char *status = engine_container_live_status(e, rec);
-    if (!force && strcmp(status, "running") == 0)
-        return sk_error_set(err, EBUSY,
-                            "cannot remove container %.12s as it is running - stop it first or "
-                            "use --force",
-                            id);
+    if (strcmp(status, "running") == 0) {
+        if (!force)
+            return sk_error_set(err, EBUSY,
+                                "cannot remove container %.12s as it is running - stop it first "
+                                "or use --force",
+                                id);
+        char stopped[65];
+        if (engine_container_stop(e, id, stop_timeout, stopped, err) < 0)
+            return -1;
+        json_decref(rec);
+        rec = NULL;
+        if (lookup(e, id, &rec, NULL) < 0) { /* a --rm container's monitor removed it */
+            snprintf(ret_id, 65, "%s", id);
+            return 0;
+        }
+    }
     engine_container_runtime_forget(e, id);
     if (storage_container_remove(e->st, id, true, err) < 0)
         return -1;
+    _cleanup_free_ char *rundir = engine_monitor_path(e, id, NULL);
+    sk_rm_rf(rundir, NULL);
     snprintf(ret_id, 65, "%s", id);
     return 0;
 }
@@ -416,7 +432,7 @@ int engine_image_remove_users(struct engine *e, const char *image_id, struct sk_
     json_t *id;
     json_array_foreach(users, i, id) {
         char removed[65];
-        if (engine_container_remove(e, json_string_value(id), true, removed, err) < 0)
+        if (engine_container_remove(e, json_string_value(id), true, -1, removed, err) < 0)
             return -1;
     }
     return 0;

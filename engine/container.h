@@ -30,8 +30,10 @@ int engine_container_mount(struct engine *e, const char *what, char **ret_merged
                            struct sk_error *err);
 int engine_container_unmount(struct engine *e, const char *what, bool force, char ret_id[65],
                              struct sk_error *err);
-int engine_container_remove(struct engine *e, const char *what, bool force, char ret_id[65],
-                            struct sk_error *err);
+/* A running container only with force: stopped first (stop_timeout as for
+ * engine_container_stop). */
+int engine_container_remove(struct engine *e, const char *what, bool force, int stop_timeout,
+                            char ret_id[65], struct sk_error *err);
 /* Records, newest first, each with "status" filled in. */
 int engine_containers_list(struct engine *e, json_t **ret, struct sk_error *err);
 /* podman-style inspect document. */
@@ -44,18 +46,62 @@ int engine_image_users(struct engine *e, const char *image_id, json_t **ret,
 /* Remove every container using the image (rmi --force). */
 int engine_image_remove_users(struct engine *e, const char *image_id, struct sk_error *err);
 
-/* ---- running (engine/run.c) -------------------------------------------- */
+/* ---- running (engine/run.c, attach.c, lifecycle.c) ----------------------- */
 
 /* Before running containers: re-execute from a sealed copy of the binary
  * (CVE-2019-5736); call first thing, it restarts the command. */
 int engine_runtime_prepare(struct sk_error *err);
-/* Start the container with our stdio and wait for it; *ret_status is the
- * container's exit code, or podman's 125/126/127 when it could not run. */
-int engine_container_start_attached(struct engine *e, const char *what, int *ret_status,
-                                    struct sk_error *err);
-/* Drop whatever the runtime still holds for the container (killed runs). */
+
+struct engine_start_opts {
+    bool attach;    /* relay the container's output and wait for its exit */
+    bool stdin;     /* with attach: our stdin to it (if created with -i) */
+    bool sig_proxy; /* with attach: pass our signals on to it */
+    void (*warn)(const char *msg); /* the runtime's warnings */
+};
+/* Start a created or exited container under a monitor (engine/monitor.h).
+ * Detached: returns once it runs (*ret_code 0; starting a running container
+ * is no error). Attached: returns when it exited, *ret_code its exit code.
+ * When it cannot start: -1 and *ret_code podman's 125/126/127. */
+int engine_container_start(struct engine *e, const char *what, const struct engine_start_opts *o,
+                           char ret_id[65], int *ret_code, struct sk_error *err);
+
+struct engine_attach_opts {
+    bool tty;       /* the container has a terminal: raw mode, window size */
+    bool stdin;     /* relay our stdin */
+    bool sig_proxy; /* pass our signals on to the container */
+};
+/* Attach to a running container's monitor until the container exits. */
+int engine_container_attach(struct engine *e, const char *what, const struct engine_attach_opts *o,
+                            int *ret_code, struct sk_error *err);
+/* The relay over a connected monitor socket (start -a, run). */
+int engine_attach_session(struct engine *e, const char *id, int fd,
+                          const struct engine_attach_opts *o, int *ret_code, struct sk_error *err);
+
+/* Stop: the stop signal, then after timeout seconds (-1: the container's
+ * --stop-timeout, default 10; 0: at once) SIGKILL to everything in it. Returns
+ * once the exit is recorded. A container that does not run is no error. */
+int engine_container_stop(struct engine *e, const char *what, int timeout, char ret_id[65],
+                          struct sk_error *err);
+/* Signal a running container's init (an error if it does not run). */
+int engine_container_kill(struct engine *e, const char *what, int sig, char ret_id[65],
+                          struct sk_error *err);
+/* Wait until the container has exited; its exit code. */
+int engine_container_wait(struct engine *e, const char *what, int *ret_code,
+                          struct sk_error *err);
+int engine_container_restart(struct engine *e, const char *what, int timeout,
+                             const struct engine_start_opts *o, char ret_id[65],
+                             struct sk_error *err);
+
+/* Drop whatever the runtime still holds for the container. */
 void engine_container_runtime_forget(struct engine *e, const char *id);
-/* The record's status, checked against the runtime for "running". */
+/* The record's status, made true first: a "running" record whose monitor is
+ * gone is settled (exit recorded, mounts and runtime state released) and rec
+ * updated. "created", "initialized", "running" or "exited". */
 const char *engine_container_live_status(struct engine *e, json_t *rec);
+/* Wait until no monitor runs the container, then settle its record. */
+int engine_container_settle(struct engine *e, const char *id, struct sk_error *err);
+/* Merge fields into the record's "state". */
+int engine_container_state_update(struct engine *e, const char *id, json_t *fields,
+                                  struct sk_error *err);
 
 #endif

@@ -131,6 +131,9 @@ int runtime_list(const struct runtime_ctx *ctx, json_t **ret, struct sk_error *e
 int runtime_kill(const struct runtime_ctx *ctx, const char *id, int sig, bool all,
                  struct sk_error *err);
 int runtime_delete(const struct runtime_ctx *ctx, const char *id, bool force, struct sk_error *err);
+/* Whether the OOM killer killed a process in the container's memory cgroup
+ * (before delete; false when unknown). */
+bool runtime_oom_killed(const struct runtime_ctx *ctx, const char *id);
 
 struct runtime_exec_opts {
     const char *process_file; /* a process.json; the fields below are then ignored */
@@ -160,5 +163,8 @@ json_t *runtime_spec_default(bool rootless);
  * re-execute from one (same argv and environment; does not return on
  * success). Callers run it before creating or entering a container. */
 int runtime_reexec_sealed(struct sk_error *err);
+/* Execute a sealed memfd copy of the running binary with argv (the
+ * environment kept); returns only on failure. */
+int runtime_exec_sealed(char *const argv[], struct sk_error *err);
 
 #endif

@@ -61,13 +61,9 @@ static char **read_cmdline(void)
     return argv;
 }
 
-int runtime_reexec_sealed(struct sk_error *err)
+int runtime_exec_sealed(char *const argv[], struct sk_error *err)
 {
-    if (running_sealed()) {
-        unsetenv(REEXEC_ENV);
-        return 0;
-    }
-    if (getenv(REEXEC_ENV))
+    if (getenv(REEXEC_ENV) && !running_sealed())
         return sk_error_set(err, EPERM, "re-executed from a memfd, but it is not sealed");
     _cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     if (exe < 0)
@@ -88,12 +84,23 @@ int runtime_reexec_sealed(struct sk_error *err)
     }
     if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
         return sk_error_errno(err, errno, "seal the memfd");
-    _cleanup_strv_ char **argv = read_cmdline();
-    if (!argv)
-        return sk_error_set(err, EIO, "read /proc/self/cmdline");
     setenv(REEXEC_ENV, "1", 1);
     fexecve(mfd, argv, environ);
     int e = errno;
     unsetenv(REEXEC_ENV);
     return sk_error_errno(err, e, "re-execute from a sealed memfd");
+}
+
+int runtime_reexec_sealed(struct sk_error *err)
+{
+    if (running_sealed()) {
+        unsetenv(REEXEC_ENV);
+        return 0;
+    }
+    if (getenv(REEXEC_ENV))
+        return sk_error_set(err, EPERM, "re-executed from a memfd, but it is not sealed");
+    _cleanup_strv_ char **argv = read_cmdline();
+    if (!argv)
+        return sk_error_set(err, EIO, "read /proc/self/cmdline");
+    return runtime_exec_sealed(argv, err);
 }
