@@ -153,10 +153,9 @@ int cmd_create_parse(const struct cmd *c, int argc, char **argv, struct cmd_crea
         out->exit = cmd_failf("%s: requires at least one argument: the image", c->name);
         return -1;
     }
-    if (strcmp(c->name, "create") == 0 && json_object_get(out->flags, "detach")) {
-        out->exit = cmd_failf("unknown shorthand flag: 'd' (see 'skiff create --help')");
-        return -1;
-    }
+    /* create -d (seed 000's `podman create -dt`): accepted; nothing starts. */
+    if (strcmp(c->name, "create") == 0)
+        json_object_del(out->flags, "detach");
     out->image = argv[optind];
     json_t *command = json_array();
     for (int i = optind + 1; i < argc; i++)

@@ -567,8 +567,9 @@ int engine_monitor_worker(struct engine *e, const char *id, bool tty, int rep, i
     struct runtime_create_opts o = {.bundle = bundle, .console_socket = tty ? console : NULL};
     struct sk_error err = {0};
     _cleanup_json_ json_t *state = NULL;
-    if (runtime_create(&ctx, id, &o, &err) < 0 || runtime_start(&ctx, id, &err) < 0 ||
-        runtime_state(&ctx, id, &state, &err) < 0) {
+    /* The pid before the start: a process that exits at once has none after. */
+    if (runtime_create(&ctx, id, &o, &err) < 0 || runtime_state(&ctx, id, &state, &err) < 0 ||
+        runtime_start(&ctx, id, &err) < 0) {
         worker_report_error(rep, &err);
         return 1;
     }

@@ -4,7 +4,8 @@
 # installs the dependencies, builds and installs skiff (/usr/local/bin), starts
 # a local registry on loopback holding test images built offline from
 # busybox-static, and shows skiff's main job against it: pull, create with a
-# volume, mount and touch a file, init (config.json), start, rm. Everything it starts
+# volume, mount and touch a file, init (config.json), start (it exits: its
+# condition is not met), start again (up), exec, logs, kill, rm. Everything it starts
 # is stopped at the end; the image it pulls is removed again.
 set -euo pipefail
 
@@ -60,19 +61,30 @@ echo "hello from the host" >"$VOLUME/hello"
 step skiff pull "$IMAGE"
 step skiff images
 step skiff image inspect --format '{{.Id}} {{.Architecture}}/{{.Os}} layers: {{json .RootFS.Layers}}' "$IMAGE"
-# The seeds' flow: storage first, then the runtime spec.
-step skiff create --name on-off -v "$VOLUME:/mnt:Z" "$IMAGE" sh -c 'ls /mnt; ls /'
+# The seeds' flow (seeds 000 and 002): storage first, then the runtime spec,
+# then the container. It only keeps running once the host created /mnt/on.
+step skiff create -t --name on-off -v "$VOLUME:/mnt:Z" "$IMAGE" \
+	sh -c 'test -f /mnt/on || { echo "no /mnt/on: exiting"; exit 1; }; echo on; exec sleep 1000'
 step skiff ps -a
 MERGED=$(skiff mount on-off)
 step skiff mount on-off
 step touch "$MERGED/test"
 step ls "$MERGED"
-step skiff init on-off
 CONFIG=$(skiff inspect --format '{{.OCIConfigPath}}' on-off)
+step ls "$(dirname "$CONFIG")"
+step skiff init on-off
 step jq -c '{args: .process.args, root: .root.path, hostname, caps: (.process.capabilities.bounding | length)}' "$CONFIG"
+step skiff start on-off
+step skiff wait on-off
 step skiff ps -a
-# Run it with the built-in runtime: it sees the volume and the touched file.
-step skiff start --attach on-off
+step touch "$VOLUME/on"
+step skiff start on-off
+step skiff ps -a
+# A shell in the running container sees the file touched in its rootfs.
+step skiff exec on-off sh -c 'ls -l /test /mnt; cat /proc/1/cmdline | tr "\\0" " "; echo'
+step skiff logs on-off
+step skiff kill on-off
+step skiff wait on-off
 step skiff ps -a
 step skiff umount on-off
 step skiff rm on-off

@@ -71,6 +71,10 @@ skiff_setup() {
 # bats can delete it and no mount outlives the test.
 skiff_teardown() {
 	[ -n "${BATS_TEST_TMPDIR:-}" ] || return 0
+	# Containers a test left running (and their monitors) go first.
+	if [ -d "$SKIFF_RUNROOT/monitor" ] && [ -x "${SKIFF:-}" ]; then
+		sk rm -a -f -t 0 >/dev/null 2>&1 || true
+	fi
 	local mp
 	awk -v dir="$BATS_TEST_TMPDIR/" 'index($5, dir) == 1 { print $5 }' /proc/self/mountinfo |
 		sort -r | while read -r mp; do

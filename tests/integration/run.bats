@@ -58,9 +58,14 @@ bats_require_minimum_version 1.5.0
 	[ -z "$(awk -v d="$SKIFF_ROOT/" 'index($5, d) == 1' /proc/self/mountinfo)" ] || fail "mounts left"
 }
 
-@test "start without --attach says detached containers are not there yet" {
-	sk create -q --name c busybox true >/dev/null
+@test "start without --attach runs the container detached and prints its name" {
+	sk create -q --name c busybox sh -c 'echo started; sleep 0.2' >/dev/null
 	run sk start c
-	assert_failure 125
-	assert_output_contains "--attach"
+	assert_success
+	[ "$output" = "c" ] || fail "output: $output"
+	run sk wait c
+	assert_success
+	[ "$output" = "0" ] || fail "wait: $output"
+	run sk ps -a --format '{{.Names}} {{.Status}}'
+	[[ "$output" == "c Exited (0)"* ]] || fail "ps: $output"
 }
