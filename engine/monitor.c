@@ -21,6 +21,7 @@
  * M reads the container's output only after S has its report: an attached S
  * reads its client socket only then, and M must not block on it before. */
 #include "engine/monitor.h"
+#include "engine/monitor_internal.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
@@ -52,8 +53,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CLIENTS 16
-#define EARLY_EXITS 16
 /* After the init exits, how long to wait for the rest of its output (a
  * process outside its pid namespace may hold the pipes open). */
 #define DRAIN_MS 1000
@@ -99,43 +98,7 @@ int engine_monitor_lock(struct engine *e, const char *id, bool wait, struct sk_l
     return 0;
 }
 
-/* ---- the monitor's state --------------------------------------------------- */
-
-struct client {
-    int fd;
-    bool owner; /* run / start -a: its stdin EOF closes the container's stdin */
-};
-
-struct mon {
-    struct engine *e;
-    char id[65];
-    bool tty, interactive, autoremove;
-    int report_fd;          /* to S; -1 once the report is done */
-    int dir_fd;             /* <runroot>/monitor/<id> */
-    int log_fd;
-    int out_fd, err_fd;     /* the container's stdout/stderr (out_fd: the pty master with -t) */
-    int in_fd;              /* the container's stdin (a pipe, or the master), or -1 */
-    char *in_buf;           /* input not yet written to in_fd */
-    size_t in_len;
-    int listen_fd, console_fd, worker_fd, sig_fd;
-    pid_t worker, pid;
-    bool exited;
-    int wait_status;
-    struct client clients[MAX_CLIENTS];
-    size_t nclients;
-    struct {
-        pid_t pid;
-        int status;
-    } early[EARLY_EXITS]; /* children reaped before W told us the init's pid */
-    size_t nearly;
-};
-
-static void close_fd(int *fd)
-{
-    if (*fd >= 0)
-        close(*fd);
-    *fd = -1;
-}
+static void close_fd(int *fd) { mon_close(fd); }
 
 static bool write_all(int fd, const void *buf, size_t n)
 {
@@ -174,187 +137,6 @@ static void report(struct mon *m, char kind, const char *fmt, ...)
             line[i] = ' ';
     line[len++] = '\n';
     write_all(m->report_fd, line, len);
-}
-
-/* ---- the log (k8s-file) and the clients -------------------------------------- */
-
-/* podman's timestamps: local time, nanoseconds, numeric zone with a colon. */
-static void log_timestamp(char *buf, size_t len)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    localtime_r(&ts.tv_sec, &tm);
-    char base[32], zone[8];
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    strftime(zone, sizeof(zone), "%z", &tm); /* +hhmm */
-    snprintf(buf, len, "%s.%09ld%.3s:%.2s", base, ts.tv_nsec, zone, zone + 3);
-}
-
-/* One record per line; a chunk without its newline is a partial record (P). */
-static void log_chunk(struct mon *m, const char *stream, const char *data, size_t n)
-{
-    if (m->log_fd < 0)
-        return;
-    char ts[64];
-    log_timestamp(ts, sizeof(ts));
-    while (n) {
-        const char *nl = memchr(data, '\n', n);
-        size_t len = nl ? (size_t)(nl - data) : n;
-        char head[96];
-        int hl = snprintf(head, sizeof(head), "%s %s %s ", ts, stream, nl ? "F" : "P");
-        struct iovec iov[3] = {{head, (size_t)hl}, {(void *)data, len}, {"\n", 1}};
-        ssize_t w;
-        do
-            w = writev(m->log_fd, iov, 3);
-        while (w < 0 && errno == EINTR);
-        if (!nl)
-            break;
-        data = nl + 1;
-        n -= len + 1;
-    }
-}
-
-static void client_drop(struct mon *m, size_t i)
-{
-    close(m->clients[i].fd);
-    m->clients[i] = m->clients[--m->nclients];
-}
-
-static void client_add(struct mon *m, int fd, bool owner)
-{
-    if (m->nclients == MAX_CLIENTS) {
-        close(fd);
-        return;
-    }
-    m->clients[m->nclients++] = (struct client){fd, owner};
-}
-
-/* Blocking sends: a slow client slows the container down rather than losing
- * its output (clients always read, so this cannot deadlock). */
-static void broadcast(struct mon *m, char type, const void *data, size_t n)
-{
-    char msg[ATTACH_MSG_MAX];
-    msg[0] = type;
-    memcpy(msg + 1, data, n);
-    for (size_t i = m->nclients; i-- > 0;) {
-        ssize_t w;
-        do
-            w = send(m->clients[i].fd, msg, n + 1, MSG_NOSIGNAL);
-        while (w < 0 && errno == EINTR);
-        if (w < 0)
-            client_drop(m, i);
-    }
-}
-
-/* Read what a stream has; false at its end. */
-static bool pump_output(struct mon *m, int fd, bool is_err)
-{
-    char buf[ATTACH_MSG_MAX - 1];
-    ssize_t n;
-    do
-        n = read(fd, buf, sizeof(buf));
-    while (n < 0 && errno == EINTR);
-    if (n < 0 && errno == EAGAIN)
-        return true;
-    if (n <= 0) /* EOF, or EIO once every pty slave is closed */
-        return false;
-    log_chunk(m, is_err ? "stderr" : "stdout", buf, (size_t)n);
-    broadcast(m, is_err ? ATTACH_STDERR : ATTACH_STDOUT, buf, (size_t)n);
-    return true;
-}
-
-static void stdin_close(struct mon *m)
-{
-    if (!m->tty) /* the master is also the output: keep it */
-        close_fd(&m->in_fd);
-    m->in_fd = -1;
-    free(m->in_buf);
-    m->in_buf = NULL;
-    m->in_len = 0;
-}
-
-static void stdin_flush(struct mon *m)
-{
-    while (m->in_len) {
-        ssize_t w = write(m->in_fd, m->in_buf, m->in_len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && errno == EAGAIN)
-            return;
-        if (w <= 0) { /* the container closed its stdin */
-            stdin_close(m);
-            return;
-        }
-        memmove(m->in_buf, m->in_buf + w, m->in_len - (size_t)w);
-        m->in_len -= (size_t)w;
-    }
-}
-
-static void client_input(struct mon *m, size_t i)
-{
-    char msg[ATTACH_MSG_MAX];
-    ssize_t n;
-    do
-        n = recv(m->clients[i].fd, msg, sizeof(msg), MSG_DONTWAIT);
-    while (n < 0 && errno == EINTR);
-    if (n < 0 && errno == EAGAIN)
-        return;
-    if (n <= 0) {
-        client_drop(m, i);
-        return;
-    }
-    switch (msg[0]) {
-    case ATTACH_STDIN:
-        if (m->in_fd >= 0 && n > 1) {
-            m->in_buf = sk_realloc(m->in_buf, m->in_len + (size_t)n - 1);
-            memcpy(m->in_buf + m->in_len, msg + 1, (size_t)n - 1);
-            m->in_len += (size_t)n - 1;
-            stdin_flush(m);
-        }
-        break;
-    case ATTACH_STDIN_EOF:
-        if (m->clients[i].owner && m->in_fd >= 0) {
-            if (m->tty && m->in_len == 0)
-                write_all(m->in_fd, "\x04", 1); /* EOF for the line discipline */
-            else if (!m->tty)
-                stdin_close(m);
-        }
-        break;
-    case ATTACH_WINSIZE:
-        if (m->tty && m->out_fd >= 0 && (size_t)n == 1 + sizeof(struct winsize)) {
-            struct winsize ws;
-            memcpy(&ws, msg + 1, sizeof(ws));
-            ioctl(m->out_fd, TIOCSWINSZ, &ws);
-        }
-        break;
-    default:
-        break;
-    }
-}
-
-/* ---- children ---------------------------------------------------------------- */
-
-static void reap(struct mon *m)
-{
-    struct signalfd_siginfo si;
-    while (read(m->sig_fd, &si, sizeof(si)) > 0)
-        ;
-    for (;;) {
-        int st;
-        pid_t p = waitpid(-1, &st, WNOHANG);
-        if (p <= 0)
-            break;
-        if (p == m->worker)
-            m->worker = 0;
-        else if (m->pid > 0 && p == m->pid) {
-            m->exited = true;
-            m->wait_status = st;
-        } else if (m->pid <= 0 && m->nearly < EARLY_EXITS) {
-            m->early[m->nearly].pid = p;
-            m->early[m->nearly++].status = st;
-        }
-    }
 }
 
 static int state_update(struct mon *m, json_t *fields)
@@ -419,7 +201,7 @@ static void __attribute__((noreturn)) monitor_finish(struct mon *m)
         engine_container_remove(m->e, m->id, false, 0, removed, NULL);
     }
     int32_t c = code;
-    broadcast(m, ATTACH_EXIT, &c, sizeof(c));
+    mon_broadcast(m, ATTACH_EXIT, &c, sizeof(c));
     _exit(0);
 }
 
@@ -597,29 +379,6 @@ static int bind_socket(struct mon *m, const char *name, int type, int backlog)
     return fd;
 }
 
-/* The monitor idles for the container's whole life: give back what it
- * inherited and does not use. Free heap pages go back to the kernel, and the
- * page-table entries of code mappings (clean file pages, shared with every
- * other process running them) are dropped; the few pages the loop needs fault
- * back in from the page cache. Writable or relocated mappings are left alone. */
-static void monitor_shrink(void)
-{
-    malloc_trim(0);
-    FILE *f = fopen("/proc/self/maps", "re");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof(line), f)) {
-        unsigned long start, end, inode;
-        char perms[5];
-        if (sscanf(line, "%lx-%lx %4s %*s %*s %lu", &start, &end, perms, &inode) != 4)
-            continue;
-        if (inode != 0 && strcmp(perms, "r-xp") == 0)
-            madvise((void *)start, end - start, MADV_DONTNEED);
-    }
-    fclose(f);
-}
-
 static void nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
 /* Set up, fork W, then serve until the container exits. */
@@ -627,11 +386,16 @@ static void __attribute__((noreturn)) monitor_main(struct engine *parent, const 
                                                    const struct monitor_opts *o, int report_fd,
                                                    int lock_fd)
 {
-    struct mon m = {
-        .tty = o->tty, .interactive = o->interactive, .autoremove = o->autoremove,
-        .report_fd = report_fd, .dir_fd = -1, .log_fd = -1, .out_fd = -1, .err_fd = -1,
-        .in_fd = -1, .listen_fd = -1, .console_fd = -1, .worker_fd = -1, .sig_fd = -1};
-    snprintf(m.id, sizeof(m.id), "%s", id);
+    /* Static: its big input buffer costs nothing until used. */
+    static struct mon mon;
+    struct mon *m = &mon;
+    m->tty = o->tty;
+    m->interactive = o->interactive;
+    m->autoremove = o->autoremove;
+    m->report_fd = report_fd;
+    m->dir_fd = m->log_fd = m->out_fd = m->err_fd = m->in_fd = -1;
+    m->listen_fd = m->console_fd = m->worker_fd = m->sig_fd = -1;
+    snprintf(m->id, sizeof(m->id), "%s", id);
     setsid();
     int null = open("/dev/null", O_RDWR);
     for (int i = 0; i < 3; i++)
@@ -647,119 +411,116 @@ static void __attribute__((noreturn)) monitor_main(struct engine *parent, const 
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);
-    m.sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    m->sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 
     /* Our own engine: the parent's holds its workspace, which is not ours. */
     struct engine_opts eo = {.root = parent->st->root, .runroot = parent->st->runroot};
     struct sk_error err = {0};
-    if (engine_open(&eo, &m.e, &err) < 0) {
-        report(&m, 'E', "125 monitor: %s", err.msg);
+    if (engine_open(&eo, &m->e, &err) < 0) {
+        report(m, 'E', "125 monitor: %s", err.msg);
         _exit(1);
     }
     if (o->client_fd >= 0)
-        client_add(&m, o->client_fd, true);
+        mon_client_add(m, o->client_fd, true);
 
-    _cleanup_free_ char *dir = engine_monitor_path(m.e, id, NULL);
-    _cleanup_free_ char *userdata = storage_container_userdata(m.e->st, id);
+    _cleanup_free_ char *dir = engine_monitor_path(m->e, id, NULL);
+    _cleanup_free_ char *userdata = storage_container_userdata(m->e->st, id);
     _cleanup_free_ char *log = sk_asprintf("%s/ctr.log", userdata);
-    m.dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    m.log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (m.dir_fd < 0 || m.log_fd < 0 || m.sig_fd < 0)
-        monitor_fail(&m, 125, "monitor: cannot open its run directory or the log");
-    m.listen_fd = bind_socket(&m, "attach", SOCK_SEQPACKET, 8);
-    if (m.tty)
-        m.console_fd = bind_socket(&m, "console", SOCK_STREAM, 1);
+    m->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    m->log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (m->dir_fd < 0 || m->log_fd < 0 || m->sig_fd < 0)
+        monitor_fail(m, 125, "monitor: cannot open its run directory or the log");
+    m->listen_fd = bind_socket(m, "attach", SOCK_SEQPACKET, 8);
+    if (m->tty)
+        m->console_fd = bind_socket(m, "console", SOCK_STREAM, 1);
     int out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1}, wrep[2] = {-1, -1};
-    if (m.listen_fd < 0 || (m.tty && m.console_fd < 0) || pipe2(wrep, O_CLOEXEC) < 0 ||
-        (!m.tty && (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)) ||
-        (!m.tty && m.interactive && pipe2(in, O_CLOEXEC) < 0))
-        monitor_fail(&m, 125, "monitor: cannot make the container's stdio");
-    m.worker = fork();
-    if (m.worker < 0)
-        monitor_fail(&m, 125, "monitor: fork failed");
-    if (m.worker == 0) {
+    if (m->listen_fd < 0 || (m->tty && m->console_fd < 0) || pipe2(wrep, O_CLOEXEC) < 0 ||
+        (!m->tty && (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)) ||
+        (!m->tty && m->interactive && pipe2(in, O_CLOEXEC) < 0))
+        monitor_fail(m, 125, "monitor: cannot make the container's stdio");
+    m->worker = fork();
+    if (m->worker < 0)
+        monitor_fail(m, 125, "monitor: fork failed");
+    if (m->worker == 0) {
         close(wrep[0]);
-        worker_exec(&m, wrep[1], in[0], out[1], errp[1]);
+        worker_exec(m, wrep[1], in[0], out[1], errp[1]);
     }
     close(wrep[1]);
     close_fd(&out[1]);
     close_fd(&errp[1]);
     close_fd(&in[0]);
-    m.worker_fd = wrep[0];
-    m.out_fd = out[0];
-    m.err_fd = errp[0];
-    m.in_fd = in[1];
-    if (m.in_fd >= 0)
-        nonblock(m.in_fd);
+    m->worker_fd = wrep[0];
+    m->out_fd = out[0];
+    m->err_fd = errp[0];
+    m->in_fd = in[1];
+    if (m->in_fd >= 0)
+        nonblock(m->in_fd);
 
-    monitor_shrink();
     char wbuf[8192];
     size_t wlen = 0;
     long long drain_deadline = -1;
+    bool settled = false;
     for (;;) {
-        struct pollfd p[8 + MAX_CLIENTS];
+        /* Started, the worker gone: from here on the steady state. */
+        if (!settled && m->report_fd < 0 && m->worker_fd < 0 && m->worker == 0) {
+            mon_settle_in(m);
+            settled = true;
+        }
+        struct pollfd p[8 + MON_MAX_CLIENTS];
         size_t n = 0;
-        p[n++] = (struct pollfd){m.sig_fd, POLLIN, 0};
-        p[n++] = (struct pollfd){m.worker_fd, POLLIN, 0};
-        p[n++] = (struct pollfd){m.console_fd, POLLIN, 0};
-        p[n++] = (struct pollfd){m.listen_fd, POLLIN, 0};
-        bool started = m.report_fd < 0;
-        p[n++] = (struct pollfd){started ? m.out_fd : -1, POLLIN, 0};
-        p[n++] = (struct pollfd){started ? m.err_fd : -1, POLLIN, 0};
-        p[n++] = (struct pollfd){m.in_len ? m.in_fd : -1, POLLOUT, 0};
+        p[n++] = (struct pollfd){m->sig_fd, POLLIN, 0};
+        p[n++] = (struct pollfd){m->worker_fd, POLLIN, 0};
+        p[n++] = (struct pollfd){m->console_fd, POLLIN, 0};
+        p[n++] = (struct pollfd){m->listen_fd, POLLIN, 0};
+        bool started = m->report_fd < 0;
+        p[n++] = (struct pollfd){started ? m->out_fd : -1, POLLIN, 0};
+        p[n++] = (struct pollfd){started ? m->err_fd : -1, POLLIN, 0};
+        p[n++] = (struct pollfd){m->in_len ? m->in_fd : -1, POLLOUT, 0};
         size_t first_client = n;
-        for (size_t i = 0; i < m.nclients; i++)
-            p[n++] = (struct pollfd){m.in_len ? -1 : m.clients[i].fd, POLLIN, 0};
+        for (size_t i = 0; i < m->nclients; i++)
+            p[n++] = (struct pollfd){m->in_len ? -1 : m->clients[i].fd, POLLIN, 0};
         int timeout = -1;
         if (drain_deadline >= 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            long long now = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-            if (now >= drain_deadline || (m.out_fd < 0 && m.err_fd < 0))
-                monitor_finish(&m);
+            long long now = mon_now_ms();
+            if (now >= drain_deadline || (m->out_fd < 0 && m->err_fd < 0))
+                monitor_finish(m);
             timeout = (int)(drain_deadline - now);
         }
-        int r = poll(p, n, timeout);
-        if (r < 0 && errno != EINTR)
-            monitor_fail(&m, 125, "monitor: poll failed");
+        int r = mon_poll(p, n, timeout);
+        if (r < 0 && r != -EINTR)
+            monitor_fail(m, 125, "monitor: poll failed");
         if (r <= 0)
             continue;
         if (p[0].revents)
-            reap(&m);
+            mon_reap(m);
         if (p[1].revents)
-            worker_input(&m, wbuf, &wlen);
+            worker_input(m, wbuf, &wlen);
         if (p[2].revents) {
-            int master = recv_master(m.console_fd);
-            close_fd(&m.console_fd);
-            unlinkat(m.dir_fd, "console", 0);
+            int master = recv_master(m->console_fd);
+            close_fd(&m->console_fd);
+            unlinkat(m->dir_fd, "console", 0);
             if (master >= 0) {
                 nonblock(master);
-                m.out_fd = master;
-                m.in_fd = master; /* input for -i and ^D for the owner's EOF */
+                m->out_fd = master;
+                m->in_fd = master; /* input for -i and ^D for the owner's EOF */
             }
         }
-        if (p[3].revents) {
-            int c = accept4(m.listen_fd, NULL, NULL, SOCK_CLOEXEC);
-            if (c >= 0)
-                client_add(&m, c, false);
+        if (p[3].revents)
+            mon_accept(m);
+        if (p[4].revents && !mon_pump_output(m, m->out_fd, false)) {
+            if (m->in_fd == m->out_fd)
+                m->in_fd = -1;
+            close_fd(&m->out_fd);
         }
-        if (p[4].revents && !pump_output(&m, m.out_fd, false)) {
-            if (m.in_fd == m.out_fd)
-                m.in_fd = -1;
-            close_fd(&m.out_fd);
-        }
-        if (p[5].revents && !pump_output(&m, m.err_fd, true))
-            close_fd(&m.err_fd);
+        if (p[5].revents && !mon_pump_output(m, m->err_fd, true))
+            close_fd(&m->err_fd);
         if (p[6].revents)
-            stdin_flush(&m);
-        for (size_t i = m.nclients; i-- > 0;)
+            mon_stdin_flush(m);
+        for (size_t i = m->nclients; i-- > 0;)
             if (first_client + i < n && p[first_client + i].revents)
-                client_input(&m, i);
-        if (m.exited && m.report_fd < 0 && drain_deadline < 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            drain_deadline = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 + DRAIN_MS;
-        }
+                mon_client_input(m, i);
+        if (m->exited && m->report_fd < 0 && drain_deadline < 0)
+            drain_deadline = mon_now_ms() + DRAIN_MS;
     }
 }
 
