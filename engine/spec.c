@@ -931,7 +931,7 @@ int spec_write_etc_files(const struct spec_context *ctx, struct sk_error *err)
         {SPEC_ETC_HOSTNAME, hostname_file}, {SPEC_ETC_HOSTS, hosts}, {SPEC_ETC_RESOLV, resolv}};
     for (size_t i = 0; i < SK_ARRAY_SIZE(files); i++) {
         _cleanup_free_ char *path = sk_asprintf("%s/%s", ctx->userdata, files[i].file);
-        if (sk_write_file_atomic(path, files[i].data, strlen(files[i].data), 0644, err) < 0)
+        if (sk_write_file_replace(path, files[i].data, strlen(files[i].data), 0644, err) < 0)
             return -1;
     }
     return 0;
