@@ -80,7 +80,7 @@ assert_clean() {
 		run sk ps -a --format '{{.Names}} {{.Status}}'
 		assert_success
 		if [ -n "$output" ]; then
-			[[ "$output" =~ ^c\ (Created|Up|Exited) ]] || fail "round $round ($op): ps: $output"
+			[[ "$output" =~ ^c\ (Created|Initialized|Up|Exited) ]] || fail "round $round ($op): ps: $output"
 		fi
 		# and every command still works on it
 		if [ $((round % 5)) = 0 ]; then
