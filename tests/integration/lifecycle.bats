@@ -242,3 +242,25 @@ assert_nothing_left() {
 	assert_success
 	assert_nothing_left
 }
+
+@test "run -dt: the monitor holds the pty; the container's output is logged from it" {
+	sk run -q -dt --name t busybox sh -c 'busybox tty; echo bye' >/dev/null
+	run sk wait t
+	[ "$output" = 0 ] || fail "wait: $output"
+	local log=$SKIFF_ROOT/overlay-containers/$(sk inspect --format '{{.Id}}' t)/userdata/ctr.log
+	run cat "$log"
+	assert_output_contains " stdout F /dev/pts/0"
+	assert_output_contains " stdout F bye"
+	run sk rm t
+	assert_success
+	assert_nothing_left
+}
+
+@test "a container killed for memory is recorded with OOMKilled" {
+	sk run -q -d --name oom -m 16m --memory-swap 16m busybox sh -c 'x=$(head -c 64000000 /dev/zero | tr "\0" a); echo survived' >/dev/null
+	run sk wait oom
+	[ "$output" = 137 ] || fail "wait: $output"
+	[ "$(state_field oom oomKilled)" = True ] || fail "oomKilled: $(state_field oom oomKilled)"
+	run sk inspect --format '{{.State.OOMKilled}}' oom
+	[ "$output" = true ] || fail "inspect OOMKilled: $output"
+}
