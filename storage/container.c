@@ -256,7 +256,7 @@ static int records_scan(struct storage *st, json_t **ret, bool *ret_damaged, str
         if (!is_container_id(de->d_name))
             continue; /* not a container: not ours */
         char rel[ID_HEX_LEN + sizeof("/" RECORD_FILE)];
-        snprintf(rel, sizeof(rel), "%s/" RECORD_FILE, de->d_name);
+        snprintf(rel, sizeof(rel), "%.*s/" RECORD_FILE, ID_HEX_LEN, de->d_name);
         json_t *rec = NULL;
         struct sk_error rerr = {0};
         if (record_load_at(dirfd(d), rel, de->d_name, &rec, &rerr) == 0)
