@@ -102,6 +102,7 @@ int cmd_wait(const struct cmd_globals *g, int argc, char **argv);
 int cmd_restart(const struct cmd_globals *g, int argc, char **argv);
 int cmd_attach(const struct cmd_globals *g, int argc, char **argv);
 int cmd_monitor_worker(const struct cmd_globals *g, int argc, char **argv);
+int cmd_exec(const struct cmd_globals *g, int argc, char **argv);
 int cmd_init(const struct cmd_globals *g, int argc, char **argv);
 int cmd_mount(const struct cmd_globals *g, int argc, char **argv);
 int cmd_umount(const struct cmd_globals *g, int argc, char **argv);

@@ -450,6 +450,7 @@ int cmd_container(const struct cmd_globals *g, int argc, char **argv)
         {"umount", cmd_umount}, {"unmount", cmd_umount}, {"rm", cmd_rm},
         {"ps", cmd_ps},         {"ls", cmd_ps},       {"list", cmd_ps},
         {"inspect", cmd_container_inspect},
+        {"exec", cmd_exec},
     };
     for (size_t i = 0; i < SK_ARRAY_SIZE(subs); i++)
         if (strcmp(argv[1], subs[i].name) == 0)

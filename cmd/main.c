@@ -91,6 +91,25 @@ const struct cmd cmd_table_of_commands[] = {
      "Options:\n"
      "  --no-stdin             do not relay our stdin\n"
      "  --sig-proxy[=BOOL]     pass our signals on to the container (default true)\n"},
+    {"exec", cmd_exec, "Run a process in a running container",
+     "skiff exec [options] CONTAINER COMMAND [ARG...]\n\n"
+     "The process joins the container's namespaces and cgroups and runs with its seccomp\n"
+     "filter, capabilities, environment, user and working directory unless told otherwise.\n"
+     "Exits with the command's exit code; 125 when skiff fails (no such container, not\n"
+     "running), 126 when the command cannot be invoked, 127 when it is not found.\n\n"
+     "Options (before the container; what follows it is the command):\n"
+     "  -d, --detach           run in the background and print the process's PID (its\n"
+     "                         stdin, stdout and stderr are /dev/null)\n"
+     "  --detach-keys KEYS     accepted and ignored\n"
+     "  -e, --env K=V          set an environment variable (repeatable); K alone takes\n"
+     "                         skiff's value; --env-file FILE reads one per line\n"
+     "  -i, --interactive      pass stdin to the process (default: it reads /dev/null)\n"
+     "  -l, --latest           the newest container (then no CONTAINER argument)\n"
+     "  --privileged           every capability (the seccomp filter stays the container's)\n"
+     "  -t, --tty              allocate a terminal and relay it to this one\n"
+     "  -u, --user USER[:GROUP]  user and group, names from the container's /etc/passwd\n"
+     "                         and /etc/group\n"
+     "  -w, --workdir DIR      working directory inside the container\n"},
     {"init", cmd_init, "Initialize a container: mount its rootfs and write config.json",
      "skiff init [options] CONTAINER [CONTAINER...]\n\n"
      "Options:\n"
@@ -129,9 +148,10 @@ const struct cmd cmd_table_of_commands[] = {
      "  --no-trunc             full IDs and commands\n"
      "  -n, --noheading        no header line\n"
      "  -q, --quiet            only IDs\n"},
-    {"container", cmd_container, "Manage containers (create, init, inspect, ls, mount, rm, umount)",
+    {"container", cmd_container,
+     "Manage containers (create, exec, init, inspect, ls, mount, rm, umount)",
      "skiff container COMMAND\n\n"
-     "Commands: create, init, inspect, ls (list, ps), mount, rm, umount (unmount)\n"},
+     "Commands: create, exec, init, inspect, ls (list, ps), mount, rm, umount (unmount)\n"},
     {"images", cmd_images, "List images in local storage",
      "skiff images [options] [IMAGE]\n\n"
      "Options:\n"

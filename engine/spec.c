@@ -317,6 +317,34 @@ static int resolve_user(const char *rootfs, const char *spec, struct exec_user *
     return 0;
 }
 
+/* The OCI process.user object: uid, gid and the supplementary groups. */
+static json_t *user_json(const struct exec_user *u)
+{
+    json_t *juser = json_pack("{s:I, s:I}", "uid", (json_int_t)u->uid, "gid", (json_int_t)u->gid);
+    if (json_array_size(u->gids) > 0)
+        json_object_set(juser, "additionalGids", u->gids);
+    return juser;
+}
+
+int spec_resolve_user(const char *rootfs, const char *user, json_t **ret, struct sk_error *err)
+{
+    struct exec_user u;
+    int r = resolve_user(rootfs, user, &u, err);
+    if (r == 0)
+        *ret = user_json(&u);
+    exec_user_clear(&u);
+    return r;
+}
+
+json_t *spec_all_capabilities(void)
+{
+    json_t *caps = json_array();
+    for (size_t n = 0; n < sk_cap_count; n++)
+        if (spec_cap_in_bounding_set((int)n))
+            json_array_append_new(caps, json_string(sk_cap_names[n]));
+    return caps;
+}
+
 /* ---- process -------------------------------------------------------------------- */
 
 static void env_set(json_t *env, const char *kv, bool replace)
@@ -397,15 +425,15 @@ static int build_args(const struct spec_context *ctx, json_t **ret, struct sk_er
 static json_t *build_capabilities(const json_t *flags, bool root_user)
 {
     json_t *add = json_object_get(flags, "cap-add"), *drop = json_object_get(flags, "cap-drop");
-    json_t *caps = json_array();
+    json_t *caps;
     size_t i;
     json_t *c;
     if (flag_true(flags, "privileged") || sk_json_strv_contains(add, "ALL")) {
-        for (size_t n = 0; n < sk_cap_count; n++)
-            if (spec_cap_in_bounding_set((int)n))
-                json_array_append_new(caps, json_string(sk_cap_names[n]));
-    } else if (!sk_json_strv_contains(drop, "ALL")) {
-        for (const char *const *d = spec_default_caps; *d; d++)
+        caps = spec_all_capabilities();
+    } else {
+        caps = json_array();
+        for (const char *const *d = spec_default_caps; *d && !sk_json_strv_contains(drop, "ALL");
+             d++)
             if (spec_cap_in_bounding_set(spec_cap_number(*d)))
                 json_array_append_new(caps, json_string(*d));
     }
@@ -503,9 +531,7 @@ static int build_process(const struct spec_context *ctx, const char *hostname, j
         img_cwd = w[0] == '/' ? sk_strdup(w) : sk_asprintf("/%s", w);
         cwd = img_cwd;
     }
-    json_t *juser = json_pack("{s:I, s:I}", "uid", (json_int_t)u.uid, "gid", (json_int_t)u.gid);
-    if (json_array_size(u.gids) > 0)
-        json_object_set(juser, "additionalGids", u.gids);
+    json_t *juser = user_json(&u);
     json_t *p = json_pack(
         "{s:b, s:o, s:o, s:o, s:s, s:o, s:o, s:b}", "terminal", flag_true(ctx->flags, "tty"),
         "user", juser, "args", args, "env", build_env(ctx, hostname, &u), "cwd", cwd ? cwd : "/",

@@ -50,6 +50,15 @@ int spec_write_etc_files(const struct spec_context *ctx, struct sk_error *err);
 
 /* ---- helpers shared with the engine -------------------------------------- */
 
+/* -u USER[:GROUP] (names or numbers; NULL = root) resolved against the
+ * /etc/passwd and /etc/group of the root filesystem at rootfs (read confined
+ * to it), as create does: the OCI process.user object {uid, gid,
+ * additionalGids}. A name without an entry is an ENOENT error. */
+int spec_resolve_user(const char *rootfs, const char *user, json_t **ret, struct sk_error *err);
+/* Every capability of our bounding set by name ("CAP_CHOWN", ...): what
+ * --privileged grants. A new array. */
+json_t *spec_all_capabilities(void);
+
 /* The container's resolv.conf from the host's (NULL: the host has none): as is
  * with --network host, else without loopback nameservers (127.x, ::1), which a
  * private network namespace cannot reach; a comment-only file when none remain. */

@@ -60,11 +60,13 @@ static int parse_user(const char *user, json_t *proc, struct sk_error *err)
     return 0;
 }
 
-/* The process document: --process FILE, or the config's process with the
- * command line's changes. */
+/* The process document: --process FILE (or one in memory), or the config's
+ * process with the command line's changes. */
 static json_t *exec_process_doc(const json_t *config, const struct runtime_exec_opts *o,
                                 struct sk_error *err)
 {
+    if (!o->process_file && o->process)
+        return json_deep_copy(o->process);
     if (o->process_file) {
         json_t *p = sk_json_load_file(o->process_file, err);
         if (!p)
@@ -131,22 +133,38 @@ struct exec_child {
     const struct rt_cgroup *cg;
     pid_t target;
     int sync_fd;
+    const int *stdio;
+    bool detach;
 };
+
+/* Report err, and exit with the status a shell would give when the
+ * executable could not be found or run (the runtime reads it), else 1. */
+static void __attribute__((noreturn)) exec_x2_fail(int sync_fd, const struct sk_error *err,
+                                                   const struct rt_exec_plan *plan)
+{
+    rt_sync_send(sync_fd, RT_SYNC_ERROR, err->code, err->msg[0] ? err->msg : "unknown error",
+                 NULL);
+    _exit(plan->invoke_status ? plan->invoke_status : 1);
+}
 
 static void __attribute__((noreturn)) exec_x2(const struct exec_child *x)
 {
     struct sk_error err = {0};
-    struct rt_exec_plan plan;
+    struct rt_exec_plan plan = {0};
     /* After the runtime has X1's message: ours must not interleave. */
     if (x->proc->terminal && (rt_sync_expect(x->sync_fd, RT_SYNC_GO, NULL, "runtime", &err) < 0 ||
                               rt_tty_setup(x->sync_fd, &err) < 0)) {
         sk_error_prefix(&err, "terminal");
         rt_sync_fail(x->sync_fd, &err);
     }
+    /* Detached: out of the caller's session, so its terminal's signals and
+     * hangup do not reach the process (rt_tty_setup made one already). */
+    if (x->detach && !x->proc->terminal)
+        setsid();
     if (rt_process_prepare(x->proc, x->seccomp, &plan, &err) < 0)
-        rt_sync_fail(x->sync_fd, &err);
+        exec_x2_fail(x->sync_fd, &err, &plan);
     rt_process_exec(&plan, &err);
-    rt_sync_fail(x->sync_fd, &err);
+    exec_x2_fail(x->sync_fd, &err, &plan);
 }
 
 static void __attribute__((noreturn)) exec_x1(const struct exec_child *x)
@@ -154,6 +172,11 @@ static void __attribute__((noreturn)) exec_x1(const struct exec_child *x)
     struct sk_error err = {0};
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    for (int fd = 0; x->stdio && fd <= 2; fd++)
+        if (x->stdio[fd] != fd && dup2(x->stdio[fd], fd) < 0) {
+            sk_error_errno(&err, errno, "dup2 the process's stdio");
+            rt_sync_fail(x->sync_fd, &err);
+        }
     sk_close_fds_except(&x->sync_fd, 1);
     bool joined_user;
     if (rt_cgroup_add_pid(x->cg, getpid(), &err) < 0 ||
@@ -170,6 +193,17 @@ static void __attribute__((noreturn)) exec_x1(const struct exec_child *x)
     _exit(0);
 }
 
+/* X2 failed before its command ran: reap it; its exit status says whether
+ * the executable could not be found or run (exec_x2_fail). */
+static int exec_failure_status(pid_t x2)
+{
+    int st = 0;
+    if (rt_waitpid(x2, &st, 0) == x2 && WIFEXITED(st) &&
+        (WEXITSTATUS(st) == RUNTIME_EXIT_NOT_FOUND || WEXITSTATUS(st) == RUNTIME_EXIT_CANNOT_INVOKE))
+        return WEXITSTATUS(st);
+    return RUNTIME_EXIT_FAILED;
+}
+
 static volatile sig_atomic_t exec_forward_pid;
 
 static void exec_forward_signal(int sig)
@@ -181,6 +215,7 @@ static void exec_forward_signal(int sig)
 int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct runtime_exec_opts *o,
                  int *ret_status, struct sk_error *err)
 {
+    *ret_status = RUNTIME_EXIT_FAILED;
     _cleanup_free_ char *root = rt_state_root(ctx);
     _cleanup_free_ char *dir = NULL;
     _cleanup_close_ int dirfd = -1;
@@ -226,7 +261,9 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     proc.caps.ambient &= own;
     if (rt_cgroup_from_json(json_object_get(state, "cgroup"), &cg, err) < 0)
         goto out;
-    if (!o->detach && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+    /* X2 becomes our child when X1 exits: we wait for it, or (detached)
+     * learn why it failed. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
         sk_error_errno(err, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
         goto out;
     }
@@ -248,7 +285,9 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
                                .seccomp = spec->seccomp,
                                .cg = &cg,
                                .target = (pid_t)sk_json_int(state, "pid", 0),
-                               .sync_fd = sv[1]};
+                               .sync_fd = sv[1],
+                               .stdio = o->stdio,
+                               .detach = o->detach};
         exec_x1(&x);
     }
     close(sv[1]);
@@ -265,8 +304,7 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     if (proc.terminal && (rt_sync_send(sv[0], RT_SYNC_GO, 0, NULL, err) < 0 ||
                           rt_sync_expect(sv[0], RT_SYNC_CONSOLE, NULL, "exec", err) < 0 ||
                           rt_tty_recv_master(sv[0], &master, err) < 0)) {
-        rt_waitpid(x2, NULL, 0);
-        x2 = -1;
+        *ret_status = exec_failure_status(x2);
         goto out;
     }
     if (master >= 0 && o->console_socket) {
@@ -274,6 +312,7 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
         close(SK_STEAL_FD(master));
         if (r < 0) {
             kill(x2, SIGKILL);
+            rt_waitpid(x2, NULL, 0);
             goto out;
         }
     }
@@ -284,10 +323,11 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     for (size_t i = 0; !o->detach && i < SK_ARRAY_SIZE(sigs); i++)
         sigaction(sigs[i], &sa, NULL);
     if (rt_sync_wait_exec(sv[0], "exec", err) < 0) {
-        rt_waitpid(x2, NULL, 0);
-        x2 = -1;
+        *ret_status = exec_failure_status(x2);
         goto out;
     }
+    if (o->ret_pid)
+        *o->ret_pid = x2;
     if (o->pid_file && rt_write_pid_file(o->pid_file, x2, err) < 0)
         goto out;
     if (o->detach) {
@@ -303,9 +343,10 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
         pid_t w = rt_waitpid(-1, &status, 0);
         if (w == x2)
             break;
-        if (w < 0) {
-            status = 255 << 8;
-            break;
+        if (w < 0) { /* it is not our child: its status is lost */
+            exec_forward_pid = 0;
+            sk_error_errno(err, errno, "exec: wait for process %d", (int)x2);
+            goto out;
         }
     }
     exec_forward_pid = 0;

@@ -315,6 +315,9 @@ struct rt_exec_plan {
     char **envp;        /* process env (+ HOME) */
     void *seccomp;      /* built filter, loaded just before execve */
     bool temp_sysadmin; /* CAP_SYS_ADMIN kept until the filter is loaded */
+    /* After a failure to find or execve the executable: RUNTIME_EXIT_NOT_FOUND
+     * or RUNTIME_EXIT_CANNOT_INVOKE, as a shell decides; 0 for other failures. */
+    int invoke_status;
 };
 
 /* In the container's root and namespaces: everything but the exec. */

@@ -93,6 +93,12 @@ static int find_executable(const char *name, char *const *env, char **ret, struc
     return sk_error_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
+/* A shell's exit status for an executable that failed to run with errno e. */
+static int invoke_status_for(int e)
+{
+    return e == ENOENT || e == ENOTDIR ? RUNTIME_EXIT_NOT_FOUND : RUNTIME_EXIT_CANNOT_INVOKE;
+}
+
 static int set_rlimits(const struct rt_process *p, struct sk_error *err)
 {
     for (size_t i = 0; i < p->nrlimits; i++) {
@@ -168,8 +174,10 @@ int rt_process_prepare(const struct rt_process *p, const struct rt_seccomp *sc,
         _cleanup_free_ char *home = home_of(p->uid);
         plan->envp[n] = sk_asprintf("HOME=%s", home);
     }
-    if (find_executable(p->args[0], plan->envp, &plan->path, err) < 0)
+    if (find_executable(p->args[0], plan->envp, &plan->path, err) < 0) {
+        plan->invoke_status = invoke_status_for(err->code);
         return -1;
+    }
     if (sc && rt_seccomp_build(sc, &plan->seccomp, err) < 0)
         return -1;
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -204,7 +212,9 @@ int rt_process_exec(struct rt_exec_plan *plan, struct sk_error *err)
             return sk_error_prefix(err, "drop CAP_SYS_ADMIN after loading seccomp");
     }
     execve(plan->path, (char *const *)p->args, plan->envp);
-    return sk_error_errno(err, errno, "exec %s", plan->path);
+    int e = errno;
+    plan->invoke_status = invoke_status_for(e);
+    return sk_error_errno(err, e, "exec %s", plan->path);
 }
 
 void rt_exec_plan_free(struct rt_exec_plan *plan)

@@ -136,7 +136,8 @@ int runtime_delete(const struct runtime_ctx *ctx, const char *id, bool force, st
 bool runtime_oom_killed(const struct runtime_ctx *ctx, const char *id);
 
 struct runtime_exec_opts {
-    const char *process_file; /* a process.json; the fields below are then ignored */
+    const char *process_file; /* a process.json; args to no_new_privs are then ignored */
+    const json_t *process;    /* the same, as a document (when no process_file) */
     char **args;              /* the command (NULL-terminated) */
     char **env;               /* KEY=VALUE to add or replace */
     char **caps;              /* capabilities to add ("CAP_X") */
@@ -147,9 +148,20 @@ struct runtime_exec_opts {
     bool no_new_privs;
     const char *pid_file;
     const char *console_socket;
+    /* The process's stdin, stdout and stderr (each above 2, or its own
+     * number); NULL: ours. */
+    const int *stdio;
+    int *ret_pid; /* where to store the process's pid (ours), or NULL */
 };
-/* Run a process in a created or running container. Unless detached, waits
- * for it and sets *ret_status like runtime_run. */
+/* runtime_exec's status when the process never ran, as a shell's. */
+#define RUNTIME_EXIT_FAILED 125        /* the runtime failed */
+#define RUNTIME_EXIT_CANNOT_INVOKE 126 /* the executable was found but could not run */
+#define RUNTIME_EXIT_NOT_FOUND 127     /* no such executable */
+/* Run a process in a created or running container; the caller becomes a
+ * child subreaper. Unless detached, waits for it and sets *ret_status like
+ * runtime_run (its exit code, 128 + signal number when a signal killed it);
+ * detached, *ret_status is 0 once it runs. On failure *ret_status is one of
+ * the RUNTIME_EXIT_ codes above. */
 int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct runtime_exec_opts *o,
                  int *ret_status, struct sk_error *err);
 
