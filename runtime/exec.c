@@ -151,9 +151,11 @@ static void __attribute__((noreturn)) exec_x2(const struct exec_child *x)
 {
     struct sk_error err = {0};
     struct rt_exec_plan plan = {0};
-    /* After the runtime has X1's message: ours must not interleave. */
-    if (x->proc->terminal && (rt_sync_expect(x->sync_fd, RT_SYNC_GO, NULL, "runtime", &err) < 0 ||
-                              rt_tty_setup(x->sync_fd, &err) < 0)) {
+    /* Not before the runtime has X1's message (our pid): an early error of
+     * ours would arrive first, and the runtime could not wait for us. */
+    if (rt_sync_expect(x->sync_fd, RT_SYNC_GO, NULL, "runtime", &err) < 0)
+        rt_sync_fail(x->sync_fd, &err);
+    if (x->proc->terminal && rt_tty_setup(x->sync_fd, &err) < 0) {
         sk_error_prefix(&err, "terminal");
         rt_sync_fail(x->sync_fd, &err);
     }
@@ -300,9 +302,13 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
         goto out;
     x2 = m.value;
     rt_sync_msg_free(&m);
-    /* X2's terminal, once X1 is done talking. */
-    if (proc.terminal && (rt_sync_send(sv[0], RT_SYNC_GO, 0, NULL, err) < 0 ||
-                          rt_sync_expect(sv[0], RT_SYNC_CONSOLE, NULL, "exec", err) < 0 ||
+    /* X1 is done talking (and gone: X2 is our child now). */
+    if (rt_sync_send(sv[0], RT_SYNC_GO, 0, NULL, err) < 0) {
+        kill(x2, SIGKILL);
+        rt_waitpid(x2, NULL, 0);
+        goto out;
+    }
+    if (proc.terminal && (rt_sync_expect(sv[0], RT_SYNC_CONSOLE, NULL, "exec", err) < 0 ||
                           rt_tty_recv_master(sv[0], &master, err) < 0)) {
         *ret_status = exec_failure_status(x2);
         goto out;
