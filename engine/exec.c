@@ -116,7 +116,8 @@ static void exec_capabilities(json_t *proc, bool privileged, bool own_user)
 }
 
 /* The container's process with o's changes. pid: the container's init, whose
- * root holds the /etc/passwd that -u names are looked up in. */
+ * root holds the /etc/passwd that -u names are looked up in (the live one:
+ * users added in the container count). */
 static int exec_process(const json_t *config, const json_t *flags,
                         const struct engine_exec_opts *o, int pid, json_t **ret,
                         struct sk_error *err)
@@ -142,6 +143,7 @@ static int exec_process(const json_t *config, const json_t *flags,
     if (workdir)
         json_object_set_new(p, "cwd", json_string(workdir));
     const char *user = sk_json_str(flags, "user");
+    long long own_uid = sk_json_int(json_object_get(p, "user"), "uid", 0);
     if (user) {
         _cleanup_free_ char *root = sk_asprintf("/proc/%d/root", pid);
         json_t *juser = NULL;
@@ -152,7 +154,8 @@ static int exec_process(const json_t *config, const json_t *flags,
             json_object_set(juser, "umask", umask);
         json_object_set_new(p, "user", juser);
     }
-    exec_capabilities(p, o->privileged, user == NULL);
+    exec_capabilities(p, o->privileged,
+                      sk_json_int(json_object_get(p, "user"), "uid", 0) == own_uid);
     *ret = SK_STEAL(p);
     return 0;
 }
@@ -191,8 +194,10 @@ int engine_container_exec(struct engine *e, const char *what, const struct engin
     if (exec_process(config, flags, o, (int)sk_json_int(state, "pid", 0), &proc, err) < 0)
         return sk_error_prefix(err, "exec in container %.12s", id);
 
-    /* Without -i the process (or with -t, the terminal relay) reads
-     * /dev/null, as podman's does; detached it owns no stdio of ours. */
+    /* Without -i the process (or with -t, the runtime's terminal relay,
+     * which reads our stdin) reads /dev/null, as podman's does; detached it
+     * owns no stdio of ours, or a caller reading our output would wait for
+     * it to exit. */
     _cleanup_close_ int devnull = open(DEV_NULL, O_RDWR | O_CLOEXEC);
     if (devnull < 0)
         return sk_error_errno(err, errno, "open %s", DEV_NULL);

@@ -67,8 +67,11 @@
  *
  * `exec` forks X1, which joins the container's cgroups and every namespace of
  * its init that differs from ours (user last), and forks X2 into the pid
- * namespace; X2 applies the process (the config's, with the command line's
- * overrides, or --process FILE) like C2 does and execs.
+ * namespace, reports its pid and exits (X2 becomes ours: we are a child
+ * subreaper). X2 waits for our go-ahead, then applies the process (the
+ * config's, with the command line's overrides, or --process FILE) like C2
+ * does and execs. When the executable cannot be found or run, X2 reports the
+ * error and exits 127 or 126, as a shell would: that is exec's status.
  *
  * `delete` refuses a created or running container unless forced; then it
  * SIGKILLs the init and everything left in the cgroup, removes the cgroups,

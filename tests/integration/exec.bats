@@ -196,6 +196,23 @@ sk_line() {
 	[ "$output" = "$(printf 'CapEff:\t0000000000000000')" ] || fail "output: $output"
 }
 
+@test "exec capabilities follow the user: the container's own keeps its sets, root gets the bounding set" {
+	start_running c -u tester --cap-add NET_RAW
+	local pid
+	pid=$(init_pid c)
+	run sk exec c grep -E '^Cap(Prm|Eff|Amb):' /proc/self/status
+	assert_success
+	[ "$output" = "$(grep -E '^Cap(Prm|Eff|Amb):' /proc/"$pid"/status)" ] ||
+		fail "exec: $output" "init: $(grep -E '^Cap' /proc/"$pid"/status)"
+	assert_output_contains "$(printf 'CapEff:\t0000000000002000')" # CAP_NET_RAW
+	run sk exec -u root c grep -E '^Cap(Eff|Bnd):' /proc/self/status
+	assert_success
+	local eff bnd
+	eff=$(sed -n 's/^CapEff:\t//p' <<<"$output")
+	bnd=$(sed -n 's/^CapBnd:\t//p' <<<"$output")
+	[ -n "$eff" ] && [ "$eff" = "$bnd" ] || fail "root: $output"
+}
+
 @test "exec --privileged: every capability of ours, the seccomp filter stays" {
 	start_running c
 	run sk exec --privileged c grep -E '^(CapBnd|CapEff|Seccomp):' /proc/self/status
