@@ -844,6 +844,34 @@ static void test_generate_users(void **state)
     generate_fails(f, "{\"user\": \"99999999999\"}", NULL, "unable to find user 99999999999");
 }
 
+/* exec's -u: the same resolution, as a process.user object. */
+static void test_resolve_user(void **state)
+{
+    struct fixture *f = *state;
+    struct sk_error err = {0};
+    _cleanup_json_ json_t *u = NULL;
+    assert_int_equal(spec_resolve_user(f->rootfs, "tester", &u, &err), 0);
+    assert_int_equal(sk_json_int(u, "uid", -1), 1000);
+    assert_int_equal(sk_json_int(u, "gid", -1), 1000);
+    assert_int_equal(json_array_size(json_object_get(u, "additionalGids")), 2);
+    _cleanup_json_ json_t *g = NULL;
+    assert_int_equal(spec_resolve_user(f->rootfs, "1000:extra", &g, &err), 0);
+    assert_int_equal(sk_json_int(g, "gid", -1), 1001);
+    assert_null(json_object_get(g, "additionalGids"));
+    _cleanup_json_ json_t *r = NULL;
+    assert_int_equal(spec_resolve_user(f->rootfs, NULL, &r, &err), 0);
+    assert_int_equal(sk_json_int(r, "uid", -1), 0);
+    json_t *none = NULL;
+    assert_int_equal(spec_resolve_user(f->rootfs, "nosuch", &none, &err), -1);
+    assert_int_equal(err.code, ENOENT);
+    assert_non_null(strstr(err.msg, "unable to find user nosuch"));
+    assert_null(none);
+
+    _cleanup_json_ json_t *all = spec_all_capabilities();
+    assert_true(json_array_size(all) > 11);
+    assert_true(sk_json_strv_contains(all, "CAP_CHOWN"));
+}
+
 /* /etc/passwd and /etc/group are symlinks that point outside the rootfs: they
  * must be resolved inside it, never read from the host. */
 static void test_generate_hostile_passwd(void **state)
@@ -1262,6 +1290,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seccomp_profile_file, setup, teardown),
         cmocka_unit_test(test_default_profile_document),
         cmocka_unit_test_setup_teardown(test_etc_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_user, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
