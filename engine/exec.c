@@ -16,6 +16,7 @@
 #include "common/json.h"
 #include "common/util.h"
 #include "engine/container.h"
+#include "engine/monitor.h"
 #include "engine/spec.h"
 #include "runtime/runtime.h"
 #include "storage/container.h"
@@ -27,9 +28,6 @@
 #include <unistd.h>
 
 #define DEV_NULL "/dev/null"
-
-/* The contract with engine/run.c: the runtime's state of running containers. */
-static char *runtime_root(struct engine *e) { return sk_asprintf("%s/runtime", e->st->runroot); }
 
 static json_t *strv_json(char *const *v)
 {
@@ -177,11 +175,15 @@ int engine_container_exec(struct engine *e, const char *what, const struct engin
     if (find_container(e, what, &rec, err) < 0)
         return -1;
     const char *id = sk_json_str(rec, "id");
-    _cleanup_free_ char *root = runtime_root(e);
+    _cleanup_free_ char *root = engine_runtime_root(e);
     struct runtime_ctx ctx = {.root = root, .warn = o->warn, .warn_data = o->warn_data};
     _cleanup_json_ json_t *state = NULL;
+    /* The record says running (its monitor lives) and the runtime has it
+     * running: its process has started. */
     if (strcmp(engine_container_live_status(e, rec), "running") != 0 ||
-        runtime_state(&ctx, id, &state, NULL) < 0 || sk_json_int(state, "pid", 0) <= 0)
+        runtime_state(&ctx, id, &state, NULL) < 0 ||
+        strcmp(sk_json_str(state, "status") ?: "", "running") != 0 ||
+        sk_json_int(state, "pid", 0) <= 0)
         return sk_error_set(err, EINVAL,
                             "can only create exec sessions on running containers: container "
                             "state improper");

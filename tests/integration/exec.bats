@@ -11,16 +11,11 @@ setup() {
 }
 
 teardown() {
-	local id p
-	if [ -d "$SKIFF_RUNROOT/runtime" ]; then
-		for id in $("$SKIFF" runtime --root "$SKIFF_RUNROOT/runtime" list -q 2>/dev/null); do
-			"$SKIFF" runtime --root "$SKIFF_RUNROOT/runtime" delete --force "$id" >/dev/null 2>&1 || true
-		done
-	fi
+	skiff_teardown # removes the containers: attached runs in the background end
+	local p
 	for p in "${RUN_PIDS[@]}"; do
 		wait "$p" 2>/dev/null || true
 	done
-	skiff_teardown
 }
 
 # The runtime's state of container NAME (status, pid of its init).
@@ -30,20 +25,23 @@ rt_state() {
 	"$SKIFF" runtime --root "$SKIFF_RUNROOT/runtime" state "$id"
 }
 
-# start_running NAME [CREATE OPTIONS...]: a busybox container running
-# `sleep 1000` (a foreground run in the background, which works whoever starts
-# containers), once its process runs.
+# start_running NAME [CREATE OPTIONS...]: a detached busybox container
+# running `sleep 1000`.
 start_running() {
-	local name=$1 i
+	local name=$1
 	shift
-	sk run -q --name "$name" "$@" busybox sleep 1000 </dev/null \
-		>>"$BATS_TEST_TMPDIR/run-$name.out" 2>&1 3>&- &
-	RUN_PIDS+=($!)
+	sk run -q -d --name "$name" "$@" busybox sleep 1000 >/dev/null
+	[ "$(rt_state "$name" | jq -r .status)" = running ] || fail "container $name does not run"
+}
+
+# wait_running NAME: until the runtime runs container NAME's process.
+wait_running() {
+	local i
 	for i in $(seq 100); do
-		[ "$(rt_state "$name" 2>/dev/null | jq -r .status)" = running ] && return 0
+		[ "$(rt_state "$1" 2>/dev/null | jq -r .status)" = running ] && return 0
 		sleep 0.1
 	done
-	fail "container $name never ran:" "$(cat "$BATS_TEST_TMPDIR/run-$name.out")"
+	fail "container $1 never ran"
 }
 
 init_pid() {
@@ -99,6 +97,20 @@ sk_line() {
 	sk run -q --name done busybox true
 	run -125 sk exec done true
 	assert_output_contains "running containers"
+}
+
+@test "exec works however the container was started: create + start, an attached run" {
+	sk create -q --name made busybox sleep 1000 >/dev/null
+	sk start made >/dev/null
+	run sk exec made echo in-made
+	assert_success
+	[ "$output" = in-made ] || fail "output: $output"
+	sk run -q --name fg busybox sleep 1000 </dev/null >>"$BATS_TEST_TMPDIR/fg.out" 2>&1 3>&- &
+	RUN_PIDS+=($!)
+	wait_running fg
+	run sk exec fg sh -c 'echo in-fg; exit 9'
+	assert_failure 9
+	[ "$output" = in-fg ] || fail "output: $output"
 }
 
 @test "exec -e, --env-file and KEY from skiff's environment; the container's env stays" {
