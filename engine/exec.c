@@ -116,9 +116,8 @@ static void exec_capabilities(json_t *proc, bool privileged, bool own_user)
 /* The container's process with o's changes. pid: the container's init, whose
  * root holds the /etc/passwd that -u names are looked up in (the live one:
  * users added in the container count). */
-static int exec_process(const json_t *config, const json_t *flags,
-                        const struct engine_exec_opts *o, int pid, json_t **ret,
-                        struct sk_error *err)
+static int exec_process(const json_t *config, const json_t *flags, const struct engine_exec_opts *o,
+                        int pid, json_t **ret, struct sk_error *err)
 {
     const json_t *base = json_object_get(config, "process");
     if (!json_is_object(base))

@@ -139,11 +139,10 @@ struct exec_child {
 
 /* Report err, and exit with the status a shell would give when the
  * executable could not be found or run (the runtime reads it), else 1. */
-static void __attribute__((noreturn)) exec_x2_fail(int sync_fd, const struct sk_error *err,
-                                                   const struct rt_exec_plan *plan)
+static void __attribute__((noreturn))
+exec_x2_fail(int sync_fd, const struct sk_error *err, const struct rt_exec_plan *plan)
 {
-    rt_sync_send(sync_fd, RT_SYNC_ERROR, err->code, err->msg[0] ? err->msg : "unknown error",
-                 NULL);
+    rt_sync_send(sync_fd, RT_SYNC_ERROR, err->code, err->msg[0] ? err->msg : "unknown error", NULL);
     _exit(plan->invoke_status ? plan->invoke_status : 1);
 }
 
@@ -201,7 +200,8 @@ static int exec_failure_status(pid_t x2)
 {
     int st = 0;
     if (rt_waitpid(x2, &st, 0) == x2 && WIFEXITED(st) &&
-        (WEXITSTATUS(st) == RUNTIME_EXIT_NOT_FOUND || WEXITSTATUS(st) == RUNTIME_EXIT_CANNOT_INVOKE))
+        (WEXITSTATUS(st) == RUNTIME_EXIT_NOT_FOUND ||
+         WEXITSTATUS(st) == RUNTIME_EXIT_CANNOT_INVOKE))
         return WEXITSTATUS(st);
     return RUNTIME_EXIT_FAILED;
 }
