@@ -94,8 +94,8 @@ sk_line() {
 	sk create -q --name made busybox true >/dev/null
 	run -125 sk exec made true
 	assert_output_contains "can only create exec sessions on running containers"
-	sk run -q --name done busybox true
-	run -125 sk exec done true
+	sk run -q --name finished busybox true
+	run -125 sk exec finished true
 	assert_output_contains "running containers"
 }
 
@@ -182,7 +182,7 @@ sk_line() {
 	sleep 3
 	run sk exec c cat /tmp/detached
 	assert_success
-	[ "$output" = done ] || fail "output: $output"
+	[ "$output" = "done" ] || fail "output: $output"
 	run -127 sk exec -d c nosuchcmd
 }
 
