@@ -115,7 +115,11 @@ int engine_attach_session(struct engine *e, const char *id, int fd,
         if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             char msg[ATTACH_MSG_MAX];
             ssize_t n = recv(fd, msg, sizeof(msg), MSG_DONTWAIT);
-            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            /* ECONNRESET: the monitor exited with a message of ours unread
+             * (a window size sent as it finished); the error is reported
+             * once, before the messages still queued for us, the exit code
+             * among them. */
+            if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == ECONNRESET))
                 continue;
             if (n <= 0)
                 break; /* the monitor is gone */

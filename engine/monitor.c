@@ -482,7 +482,8 @@ static void __attribute__((noreturn)) monitor_main(struct engine *parent, const 
         int timeout = -1;
         if (drain_deadline >= 0) {
             long long now = mon_now_ms();
-            if (now >= drain_deadline || (m->out_fd < 0 && m->err_fd < 0))
+            /* (with -t the pty master may not even have arrived yet) */
+            if (now >= drain_deadline || (m->out_fd < 0 && m->err_fd < 0 && m->console_fd < 0))
                 monitor_finish(m);
             timeout = (int)(drain_deadline - now);
         }
