@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
+#define HUGEPAGES_DIR "/sys/kernel/mm/hugepages"
 /* How long delete waits for killed processes to leave the cgroup. */
 #define CGROUP_DRAIN_MS 5000
 
@@ -349,9 +351,38 @@ static int cpuset_init_levels(const struct rt_cgroup_dir *d, struct sk_error *er
     return 0;
 }
 
+/* The huge page sizes the kernel has: /sys/kernel/mm/hugepages/hugepages-<kB>kB.
+ * Checked first, so a size the kernel lacks reads as such, not as a cgroup
+ * file that is missing. */
+static int check_hugepage_sizes(const struct rt_resources *res, struct sk_error *err)
+{
+    static const char units[] = "KMGTP";
+    for (size_t i = 0; i < res->nhugepages; i++) {
+        const char *size = res->hugepages[i].page_size;
+        char *end;
+        unsigned long long kb = strtoull(size, &end, 10);
+        const char *u = strchr(units, *end);
+        for (int shift = u ? (int)(u - units) : 0; shift > 0 && kb; shift--)
+            kb = kb > ULLONG_MAX / 1024 ? 0 : kb * 1024;
+        _cleanup_free_ char *dir = sk_asprintf(HUGEPAGES_DIR "/hugepages-%llukB", kb);
+        if (!u || !kb || access(dir, F_OK) < 0)
+            return sk_error_set(err, EINVAL,
+                                "linux.resources.hugepageLimits: the kernel has no %s huge pages "
+                                "(see " HUGEPAGES_DIR ")",
+                                size);
+    }
+    return 0;
+}
+
 int rt_cgroup_create(const struct rt_cgroup *cg, const struct rt_resources *res, char ***warnings,
                      struct sk_error *err)
 {
+    if (res && res->nhugepages && check_hugepage_sizes(res, err) < 0)
+        return -1;
+    /* hugetlb lives in one hierarchy: a v1 one, or the cgroup2 one (which on
+     * a hybrid host holds the controllers no v1 hierarchy took). */
+    bool hugetlb_done = false;
+    const struct rt_cgroup_dir *hybrid_v2 = NULL;
     for (size_t i = 0; i < cg->n; i++) {
         const struct rt_cgroup_dir *d = &cg->dirs[i];
         /* A parent that another container's delete just removed (see
@@ -367,13 +398,27 @@ int rt_cgroup_create(const struct rt_cgroup *cg, const struct rt_resources *res,
         if (!res)
             continue;
         if (d->v2 && cg->unified) {
-            if (rt_cgroup_v2_enable_controllers(d, err) < 0 ||
+            if (rt_cgroup_v2_enable_controllers(d, NULL, err) < 0 ||
                 rt_cgroup_v2_apply(d, res, warnings, err) < 0)
                 return sk_error_prefix(err, "cgroup %s", d->path);
-        } else if (!d->v2 && rt_cgroup_v1_apply(d, res, err) < 0) {
-            return sk_error_prefix(err, "cgroup %s", d->path);
+            hugetlb_done = true;
+        } else if (!d->v2) {
+            if (rt_cgroup_v1_apply(d, res, err) < 0)
+                return sk_error_prefix(err, "cgroup %s", d->path);
+            hugetlb_done = hugetlb_done || has_all_tokens(d->controllers, "hugetlb");
+        } else {
+            hybrid_v2 = d;
         }
     }
+    if (!res || !res->nhugepages || hugetlb_done)
+        return 0;
+    if (!hybrid_v2 || !rt_cgroup_v2_offers(hybrid_v2, "hugetlb"))
+        return sk_error_set(err, ENOTSUP,
+                            "linux.resources.hugepageLimits: no hugetlb cgroup controller is "
+                            "mounted here");
+    if (rt_cgroup_v2_enable_controllers(hybrid_v2, "hugetlb", err) < 0 ||
+        rt_cgroup_v2_apply_hugetlb(hybrid_v2, res, err) < 0)
+        return sk_error_prefix(err, "cgroup %s", hybrid_v2->path);
     return 0;
 }
 

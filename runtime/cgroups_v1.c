@@ -103,6 +103,23 @@ static int apply_devices(const char *dir, const struct rt_resources *r, struct s
     return 0;
 }
 
+/* hugetlb.<size>.limit_in_bytes, and the reservation limit where the
+ * kernel has one (the runtime spec prefers it; the page fault limit is what
+ * older kernels and readers know). */
+static int apply_hugetlb(const char *dir, const struct rt_resources *r, struct sk_error *err)
+{
+    for (size_t i = 0; i < r->nhugepages; i++) {
+        const struct rt_hugepage_limit *h = &r->hugepages[i];
+        _cleanup_free_ char *file = sk_asprintf("hugetlb.%s.limit_in_bytes", h->page_size);
+        _cleanup_free_ char *rsvd = sk_asprintf("hugetlb.%s.rsvd.limit_in_bytes", h->page_size);
+        _cleanup_free_ char *rsvd_path = sk_asprintf("%s/%s", dir, rsvd);
+        if (write_i64(dir, file, (int64_t)h->limit, err) < 0 ||
+            (access(rsvd_path, F_OK) == 0 && write_i64(dir, rsvd, (int64_t)h->limit, err) < 0))
+            return -1;
+    }
+    return 0;
+}
+
 int rt_cgroup_v1_apply(const struct rt_cgroup_dir *d, const struct rt_resources *r,
                        struct sk_error *err)
 {
@@ -126,6 +143,8 @@ int rt_cgroup_v1_apply(const struct rt_cgroup_dir *d, const struct rt_resources 
             return -1;
     }
     if (has_controller(d, "devices") && apply_devices(d->path, r, err) < 0)
+        return -1;
+    if (has_controller(d, "hugetlb") && apply_hugetlb(d->path, r, err) < 0)
         return -1;
     return 0;
 }

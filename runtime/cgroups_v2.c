@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Controllers skiff enables for its containers, when the kernel offers them. */
 static const char *const wanted_controllers[] = {"cpu",  "cpuset", "memory",
@@ -34,7 +35,15 @@ static bool word_in(const char *list, const char *word)
     return false;
 }
 
-int rt_cgroup_v2_enable_controllers(const struct rt_cgroup_dir *d, struct sk_error *err)
+bool rt_cgroup_v2_offers(const struct rt_cgroup_dir *d, const char *controller)
+{
+    _cleanup_free_ char *path = sk_asprintf("%s/cgroup.controllers", d->mount);
+    _cleanup_free_ char *avail = NULL;
+    return sk_read_file(path, &avail, NULL, NULL) == 0 && word_in(avail, controller);
+}
+
+int rt_cgroup_v2_enable_controllers(const struct rt_cgroup_dir *d, const char *only,
+                                    struct sk_error *err)
 {
     size_t mlen = strlen(d->mount);
     _cleanup_free_ char *p = sk_strdup(d->path);
@@ -55,7 +64,7 @@ int rt_cgroup_v2_enable_controllers(const struct rt_cgroup_dir *d, struct sk_err
             return -1;
         for (size_t k = 0; k < SK_ARRAY_SIZE(wanted_controllers); k++) {
             const char *c = wanted_controllers[k];
-            if (!word_in(avail, c) || word_in(enabled, c))
+            if ((only && strcmp(c, only) != 0) || !word_in(avail, c) || word_in(enabled, c))
                 continue;
             char buf[32];
             snprintf(buf, sizeof(buf), "+%s", c);
@@ -92,6 +101,21 @@ static int write_i64(const char *dir, const char *file, int64_t v, struct sk_err
     else
         snprintf(buf, sizeof(buf), "%lld", (long long)v);
     return write_ctl(dir, file, buf, err);
+}
+
+int rt_cgroup_v2_apply_hugetlb(const struct rt_cgroup_dir *d, const struct rt_resources *r,
+                               struct sk_error *err)
+{
+    for (size_t i = 0; i < r->nhugepages; i++) {
+        const struct rt_hugepage_limit *h = &r->hugepages[i];
+        _cleanup_free_ char *file = sk_asprintf("hugetlb.%s.max", h->page_size);
+        _cleanup_free_ char *rsvd = sk_asprintf("hugetlb.%s.rsvd.max", h->page_size);
+        _cleanup_free_ char *rsvd_path = sk_asprintf("%s/%s", d->path, rsvd);
+        if (write_i64(d->path, file, (int64_t)h->limit, err) < 0 ||
+            (access(rsvd_path, F_OK) == 0 && write_i64(d->path, rsvd, (int64_t)h->limit, err) < 0))
+            return -1;
+    }
+    return 0;
 }
 
 int rt_cgroup_v2_apply(const struct rt_cgroup_dir *d, const struct rt_resources *r,
@@ -151,5 +175,5 @@ int rt_cgroup_v2_apply(const struct rt_cgroup_dir *d, const struct rt_resources 
     if (r->ndevices)
         rt_warnf(warnings, "cgroup v2: device rules need an eBPF program, which skiff does not "
                            "load yet: linux.resources.devices not enforced");
-    return 0;
+    return rt_cgroup_v2_apply_hugetlb(d, r, err);
 }

@@ -138,6 +138,8 @@ int rt_container_destroy(const struct runtime_ctx *ctx, const char *dir, const j
         if (r < 0)
             return -1;
     }
+    if (rt_rootfs_release_shared(state, err) < 0)
+        return -1;
     _cleanup_json_ json_t *pub =
         spec ? rt_state_public(dir, sk_json_str(state, "id"), state, RUNTIME_STOPPED) : NULL;
     if (sk_rm_rf(dir, err) < 0)

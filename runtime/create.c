@@ -208,7 +208,7 @@ static int drive_init(const char *id, struct created *c, const char *console_soc
                 return -1;
             break;
         case RT_SYNC_HOOKS: {
-            _cleanup_json_ json_t *st = state_document(id, s, *ret_pid, "creating");
+            _cleanup_json_ json_t *st = state_document(id, s, *ret_pid, "created");
             _cleanup_free_ char *js = dump(st);
             if (rt_hooks_run(&s->hooks[RT_HOOK_PRESTART], RT_HOOK_PRESTART, js, err) < 0 ||
                 rt_hooks_run(&s->hooks[RT_HOOK_CREATE_RUNTIME], RT_HOOK_CREATE_RUNTIME, js, err) <
@@ -298,6 +298,11 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
                       s->rootfs, "cgroup", rt_cgroup_to_json(&c->cg));
     if (!s->cgroups_path)
         json_object_set_new(early, "cgroupDefaultParent", json_true());
+    if (rt_spec_shares_mount_ns(s)) {
+        json_object_set_new(early, "sharedMountNs", json_true());
+        json_object_set_new(early, "rootfsMountIdBefore",
+                            json_integer(rt_rootfs_mount_id(s->rootfs)));
+    }
     if (rt_state_save(c->dir, early, err) < 0)
         goto out;
     int cr = rt_cgroup_create(&c->cg, &res, &warnings, err);
@@ -342,6 +347,11 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
         json_object_set(c->state, "annotations", (json_t *)s->annotations);
     if (!s->cgroups_path)
         json_object_set_new(c->state, "cgroupDefaultParent", json_true());
+    if (rt_spec_shares_mount_ns(s)) {
+        json_object_set_new(c->state, "sharedMountNs", json_true());
+        json_object_set_new(c->state, "rootfsMountId",
+                            json_integer(rt_rootfs_mount_id(s->rootfs)));
+    }
     if (rt_state_save(c->dir, c->state, err) < 0)
         goto out;
     if (o && o->pid_file && rt_write_pid_file(o->pid_file, c2, err) < 0)
@@ -360,6 +370,8 @@ out:
             rt_waitpid(c2, NULL, WNOHANG);
         if (c->cg.n && rt_cgroup_destroy(&c->cg, &ignored) == 0 && !s->cgroups_path)
             rt_cgroup_remove_parent(&c->cg);
+        if (early)
+            rt_rootfs_release_shared(early, &ignored);
         sk_rm_rf(c->dir, &ignored);
     }
     if (res.devices != s->resources.devices)

@@ -9,6 +9,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,7 @@ struct exec_child {
     int sync_fd;
     const int *stdio;
     bool detach;
+    bool shared_mnt; /* the container has no mount namespace of its own */
 };
 
 /* Report err, and exit with the status a shell would give when the
@@ -180,9 +182,24 @@ static void __attribute__((noreturn)) exec_x1(const struct exec_child *x)
         }
     sk_close_fds_except(&x->sync_fd, 1);
     bool joined_user;
+    /* A container in our mount namespace has its root where its init
+     * chrooted: open it before joining anything changes what /proc shows. */
+    _cleanup_close_ int croot = -1;
+    if (x->shared_mnt) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/root", (int)x->target);
+        if ((croot = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+            sk_error_errno(&err, errno, "open the container's root");
+            rt_sync_fail(x->sync_fd, &err);
+        }
+    }
     if (rt_cgroup_add_pid(x->cg, getpid(), &err) < 0 ||
         rt_ns_join_process(x->target, &joined_user, &err) < 0)
         rt_sync_fail(x->sync_fd, &err);
+    if (croot >= 0 && (fchdir(croot) < 0 || chroot(".") < 0 || chdir("/") < 0)) {
+        sk_error_errno(&err, errno, "enter the container's root");
+        rt_sync_fail(x->sync_fd, &err);
+    }
     pid_t pid = fork();
     if (pid < 0) {
         sk_error_errno(&err, errno, "fork");
@@ -289,7 +306,8 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
                                .target = (pid_t)sk_json_int(state, "pid", 0),
                                .sync_fd = sv[1],
                                .stdio = o->stdio,
-                               .detach = o->detach};
+                               .detach = o->detach,
+                               .shared_mnt = rt_spec_shares_mount_ns(spec)};
         exec_x1(&x);
     }
     close(sv[1]);

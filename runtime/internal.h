@@ -121,6 +121,13 @@ struct rt_i64 {
     int64_t v;
 };
 
+/* linux.resources.hugepageLimits[]: page size as the kernel names it in the
+ * hugetlb controller's files ("2MB", "1GB", "64KB"). */
+struct rt_hugepage_limit {
+    const char *page_size;
+    uint64_t limit;
+};
+
 struct rt_resources {
     struct rt_i64 memory_limit, memory_swap, memory_reservation, memory_swappiness;
     bool disable_oom_killer;
@@ -129,6 +136,8 @@ struct rt_resources {
     struct rt_i64 pids_limit;
     struct rt_device_rule *devices;
     size_t ndevices;
+    struct rt_hugepage_limit *hugepages;
+    size_t nhugepages;
 };
 
 struct rt_sysctl {
@@ -163,6 +172,13 @@ struct rt_spec {
     const json_t *annotations;  /* object or NULL */
     char **warnings;            /* for runtime_ctx.warn */
 };
+
+/* No mount namespace in linux.namespaces: the container lives in the
+ * runtime's (see rootfs.c). */
+static inline bool rt_spec_shares_mount_ns(const struct rt_spec *s)
+{
+    return !s->ns[RT_NS_MNT].enabled;
+}
 
 /* Parse doc (a reference is taken). bundle must be absolute. */
 int rt_spec_parse(json_t *doc, const char *bundle, struct rt_spec **ret, struct sk_error *err);
@@ -271,8 +287,15 @@ int rt_cgroup_v1_apply(const struct rt_cgroup_dir *d, const struct rt_resources 
                        struct sk_error *err);
 int rt_cgroup_v2_apply(const struct rt_cgroup_dir *d, const struct rt_resources *res,
                        char ***warnings, struct sk_error *err);
-/* Enable the controllers the resources need in every ancestor of d. */
-int rt_cgroup_v2_enable_controllers(const struct rt_cgroup_dir *d, struct sk_error *err);
+/* Enable the controllers the resources need (only: just that one) in every
+ * ancestor of d. */
+int rt_cgroup_v2_enable_controllers(const struct rt_cgroup_dir *d, const char *only,
+                                    struct sk_error *err);
+/* Does the cgroup2 hierarchy of d offer controller (its root's
+ * cgroup.controllers)? On a hybrid host it holds what v1 does not. */
+bool rt_cgroup_v2_offers(const struct rt_cgroup_dir *d, const char *controller);
+int rt_cgroup_v2_apply_hugetlb(const struct rt_cgroup_dir *d, const struct rt_resources *res,
+                               struct sk_error *err);
 /* Conversions (exposed for unit tests). */
 uint64_t rt_cgroup_v2_weight_from_shares(uint64_t shares);
 /* Write value to dir/file. */
@@ -295,8 +318,15 @@ int rt_rootfs_prepare(const struct rt_spec *s, const struct rt_cgroup *cg, int r
                       const int *bind_fds, int *ret_rootfd, struct sk_error *err);
 /* maskedPaths and readonlyPaths, resolved inside the rootfs. */
 int rt_rootfs_protect_paths(const struct rt_spec *s, int rootfd, struct sk_error *err);
-/* pivot_root into the rootfs (rootfd) and detach the old root; then readonly. */
+/* pivot_root into the rootfs (rootfd) and detach the old root (chroot when
+ * the container shares the runtime's mount namespace); then readonly. */
 int rt_rootfs_pivot(const struct rt_spec *s, int rootfd, struct sk_error *err);
+/* The id of the mount path leads to (-1: cannot tell). */
+int rt_rootfs_mount_id(const char *path);
+/* A container sharing the runtime's mount namespace leaves its rootfs mount
+ * tree there: detach it (state: sharedMountNs, rootfs, rootfsMountId or
+ * rootfsMountIdBefore). Nothing to do for the others. */
+int rt_rootfs_release_shared(const json_t *state, struct sk_error *err);
 
 /* mount.c: one entry of config.json's mounts inside the rootfs. */
 int rt_mount_apply(const struct rt_spec *s, const struct rt_cgroup *cg, int rootfd,

@@ -3,6 +3,15 @@
  * (mount.c), devices and /dev symlinks, masked and read-only paths, then
  * pivot_root.
  *
+ * A container without a mount namespace of its own (none in
+ * linux.namespaces: it inherits the runtime's, as the spec says) gets the
+ * same, built in that shared namespace but contained: the rootfs is bound
+ * onto itself and that new mount made private (rootfsPropagation applies to
+ * it, never to the host's mounts), every other mount goes below it, and the
+ * init chroots into it instead of pivot_root (which would move the root of
+ * every process sharing the namespace). delete detaches the whole tree with
+ * one umount (rt_rootfs_release_shared).
+ *
  * Every path inside the rootfs is resolved with openat2(RESOLVE_IN_ROOT)
  * under an fd of the rootfs, so a symlink planted in the image ("/dev ->
  * /", "mnt -> /etc") resolves inside the rootfs, never on the host; the
@@ -10,6 +19,7 @@
  * not walk the path again. */
 #include "runtime/internal.h"
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -271,9 +281,14 @@ int rt_rootfs_prepare(const struct rt_spec *s, const struct rt_cgroup *cg, int r
                       const int *bind_fds, int *ret_rootfd, struct sk_error *err)
 {
     unsigned long prop = s->rootfs_propagation ? s->rootfs_propagation : MS_PRIVATE | MS_REC;
-    if (mount(NULL, "/", NULL, prop, NULL) < 0)
+    /* Unbindable would stop our own binds from inside the rootfs (read-only
+     * paths): private until rt_rootfs_pivot sets the root's. */
+    if (prop & MS_UNBINDABLE)
+        prop = MS_PRIVATE | (prop & MS_REC);
+    bool shared = rt_spec_shares_mount_ns(s);
+    if (!shared && mount(NULL, "/", NULL, prop, NULL) < 0)
         return sk_error_errno(err, errno, "set the propagation of /");
-    if (prop & MS_SHARED) {
+    if (!shared && (prop & MS_SHARED)) {
         /* pivot_root refuses a new root whose parent mount is shared. */
         _cleanup_free_ char *mp = mount_point_of(s->rootfs);
         if (mp && mount(NULL, mp, NULL, MS_PRIVATE, NULL) < 0)
@@ -282,6 +297,12 @@ int rt_rootfs_prepare(const struct rt_spec *s, const struct rt_cgroup *cg, int r
     _cleanup_close_ int rootfd = bind_rootfs(s, rootfs_fd, err);
     if (rootfd < 0)
         return -1;
+    if (shared) {
+        char p[32];
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", rootfd);
+        if (mount(NULL, p, NULL, prop, NULL) < 0)
+            return sk_error_errno(err, errno, "set the propagation of the rootfs mount");
+    }
     for (size_t i = 0; i < s->nmounts; i++)
         if (rt_mount_apply(s, cg, rootfd, &s->mounts[i], bind_fds ? bind_fds[i] : -1, err) < 0)
             return sk_error_prefix(err, "mount %s", s->mounts[i].destination);
@@ -349,7 +370,36 @@ int rt_rootfs_protect_paths(const struct rt_spec *s, int rootfd, struct sk_error
     return 0;
 }
 
+/* Without a mount namespace of our own: chroot, the rootfs mount being ours. */
+static int enter_shared(const struct rt_spec *s, int rootfd, struct sk_error *err)
+{
+    if (fchdir(rootfd) < 0)
+        return sk_error_errno(err, errno, "chdir %s", s->rootfs);
+    if (chroot(".") < 0)
+        return sk_error_errno(err, errno, "chroot %s", s->rootfs);
+    if (chdir("/") < 0)
+        return sk_error_errno(err, errno, "chdir /");
+    if (s->root_readonly && rt_mount_remount("/", MS_RDONLY, true, err) < 0)
+        return sk_error_prefix(err, "make the root read-only");
+    return 0;
+}
+
+static int enter_new_root(const struct rt_spec *s, int rootfd, struct sk_error *err);
+
 int rt_rootfs_pivot(const struct rt_spec *s, int rootfd, struct sk_error *err)
+{
+    int r = rt_spec_shares_mount_ns(s) ? enter_shared(s, rootfd, err)
+                                       : enter_new_root(s, rootfd, err);
+    if (r < 0)
+        return -1;
+    /* rootfsPropagation is the new root's own: pivot_root needs it
+     * unshared, our binds from inside it need it bindable; so set it last. */
+    if (s->rootfs_propagation && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+        return sk_error_errno(err, errno, "set the propagation of the root");
+    return 0;
+}
+
+static int enter_new_root(const struct rt_spec *s, int rootfd, struct sk_error *err)
 {
     _cleanup_close_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (oldroot < 0)
@@ -371,5 +421,39 @@ int rt_rootfs_pivot(const struct rt_spec *s, int rootfd, struct sk_error *err)
         return sk_error_errno(err, errno, "chdir /");
     if (s->root_readonly && rt_mount_remount("/", MS_RDONLY, true, err) < 0)
         return sk_error_prefix(err, "make the root read-only");
+    return 0;
+}
+
+int rt_rootfs_mount_id(const char *path)
+{
+    _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char info[64];
+    snprintf(info, sizeof(info), "/proc/self/fdinfo/%d", fd);
+    _cleanup_fclose_ FILE *f = fopen(info, "re");
+    char line[256];
+    int id = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "mnt_id: %d", &id) == 1)
+            break;
+    return id;
+}
+
+int rt_rootfs_release_shared(const json_t *state, struct sk_error *err)
+{
+    const char *rootfs = sk_json_str(state, "rootfs");
+    if (!json_is_true(json_object_get(state, "sharedMountNs")) || !rootfs)
+        return 0;
+    /* Ours: the mount create recorded, or (a create that died before it
+     * could record it) whatever covers the one that was there before. */
+    int now = rt_rootfs_mount_id(rootfs);
+    json_t *mine = json_object_get(state, "rootfsMountId");
+    bool ours = mine ? now == (int)json_integer_value(mine)
+                     : now >= 0 && now != (int)sk_json_int(state, "rootfsMountIdBefore", -1);
+    if (!ours || now < 0)
+        return 0;
+    if (umount2(rootfs, MNT_DETACH) < 0)
+        return sk_error_errno(err, errno, "unmount the container's rootfs %s", rootfs);
     return 0;
 }

@@ -666,14 +666,54 @@ static int parse_device_rules(struct rt_resources *r, const json_t *arr, struct 
     return 0;
 }
 
+/* "<n>KB", "<n>MB", ...: the unit the kernel uses in hugetlb.<size>.* files. */
+static bool valid_page_size(const char *size)
+{
+    size_t digits = strspn(size, "0123456789");
+    static const char *const units[] = {"KB", "MB", "GB", "TB", "PB"};
+    if (digits == 0 || size[0] == '0')
+        return false;
+    for (size_t i = 0; i < SK_ARRAY_SIZE(units); i++)
+        if (strcmp(size + digits, units[i]) == 0)
+            return true;
+    return false;
+}
+
+static int parse_hugepage_limits(struct rt_resources *r, const json_t *arr, struct sk_error *err)
+{
+    size_t i;
+    json_t *e;
+    r->hugepages = sk_calloc(json_array_size(arr) + 1, sizeof(*r->hugepages));
+    json_array_foreach(arr, i, e)
+    {
+        char field[64];
+        snprintf(field, sizeof(field), "linux.resources.hugepageLimits[%zu]", i);
+        if (!json_is_object(e))
+            return sk_error_set(err, EINVAL, "%s: want an object", field);
+        struct rt_hugepage_limit *h = &r->hugepages[r->nhugepages++];
+        struct rt_i64 limit = {0};
+        if (get_str(e, "pageSize", field, &h->page_size, err) < 0 ||
+            get_i64(e, "limit", field, &limit, err) < 0)
+            return -1;
+        if (!h->page_size || !valid_page_size(h->page_size))
+            return sk_error_set(err, EINVAL, "%s.pageSize: want a size like 2MB or 1GB, not \"%s\"",
+                                field, h->page_size ? h->page_size : "");
+        if (!limit.set || limit.v < 0)
+            return sk_error_set(err, EINVAL, "%s.limit: want a number of bytes", field);
+        h->limit = (uint64_t)limit.v;
+    }
+    return 0;
+}
+
 static int parse_resources(struct rt_spec *s, const json_t *res, struct sk_error *err)
 {
     struct rt_resources *r = &s->resources;
-    const json_t *mem, *cpu, *pids, *devs;
+    const json_t *mem, *cpu, *pids, *devs, *huge;
     if (get_object(res, "memory", "linux.resources.memory", &mem, err) < 0 ||
         get_object(res, "cpu", "linux.resources.cpu", &cpu, err) < 0 ||
         get_object(res, "pids", "linux.resources.pids", &pids, err) < 0 ||
-        get_array(res, "devices", "linux.resources.devices", &devs, err) < 0)
+        get_array(res, "devices", "linux.resources.devices", &devs, err) < 0 ||
+        get_array(res, "hugepageLimits", "linux.resources.hugepageLimits", &huge, err) < 0)
         return -1;
     if (mem) {
         if (get_i64(mem, "limit", "linux.resources.memory.limit", &r->memory_limit, err) < 0 ||
@@ -714,8 +754,9 @@ static int parse_resources(struct rt_spec *s, const json_t *res, struct sk_error
         return -1;
     if (devs && parse_device_rules(r, devs, err) < 0)
         return -1;
-    static const char *const unsupported[] = {"blockIO", "hugepageLimits", "network", "rdma",
-                                              "unified"};
+    if (huge && parse_hugepage_limits(r, huge, err) < 0)
+        return -1;
+    static const char *const unsupported[] = {"blockIO", "network", "rdma", "unified"};
     for (size_t i = 0; i < SK_ARRAY_SIZE(unsupported); i++)
         if (json_object_get(res, unsupported[i]))
             rt_warnf(&s->warnings, "linux.resources.%s is not supported yet: ignored",
@@ -880,10 +921,6 @@ static int validate(struct rt_spec *s, struct sk_error *err)
         return sk_error_set(err, EINVAL, "hostname needs the container's own uts namespace");
     if (s->domainname && s->domainname[0] && !s->ns[RT_NS_UTS].enabled)
         return sk_error_set(err, EINVAL, "domainname needs the container's own uts namespace");
-    if (!s->ns[RT_NS_MNT].enabled)
-        return sk_error_set(err, EINVAL,
-                            "linux.namespaces: a mount namespace is required (skiff does not run "
-                            "containers in the host's mount namespace)");
     if (s->has_process) {
         struct rt_process *p = &s->process;
         bool apparmor = access("/sys/kernel/security/apparmor", F_OK) == 0;
@@ -1042,6 +1079,7 @@ void rt_spec_free(struct rt_spec *s)
     free(s->gid_maps);
     free(s->devices);
     free(s->resources.devices);
+    free(s->resources.hugepages);
     free(s->masked_paths);
     free(s->readonly_paths);
     free(s->sysctls);
