@@ -203,8 +203,11 @@ static void test_linux_errors(void **state)
                 "unknown namespace \"time2\"");
     parse_fails("{\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"mount\"}]}}",
                 "given twice");
-    parse_fails("{\"hostname\": \"\", \"linux\": {\"namespaces\": [{\"type\": \"pid\"}]}}",
-                "a mount namespace is required");
+    parse_fails("{\"linux\": {\"resources\": {\"hugepageLimits\": [{\"pageSize\": \"2M\", "
+                "\"limit\": 1}]}}}",
+                "want a size like 2MB");
+    parse_fails("{\"linux\": {\"resources\": {\"hugepageLimits\": [{\"pageSize\": \"2MB\"}]}}}",
+                "hugepageLimits[0].limit: want a number of bytes");
     parse_fails(
         "{\"linux\": {\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}}",
         "need a user namespace");
@@ -250,6 +253,12 @@ static void test_linux_errors(void **state)
 
 static void test_linux_fields(void **state)
 {
+    /* No mount namespace: the container shares the runtime's. */
+    struct rt_spec *shared = parse_ok("{\"hostname\": \"\", \"linux\": {\"namespaces\": "
+                                      "[{\"type\": \"pid\"}]}}");
+    assert_true(rt_spec_shares_mount_ns(shared));
+    rt_spec_free(shared);
+
     struct rt_spec *s = parse_ok(
         "{\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"network\", \"path\": "
         "\"/proc/1/ns/net\"}, {\"type\": \"user\"}, {\"type\": \"uts\"}],"
@@ -259,6 +268,7 @@ static void test_linux_fields(void **state)
         "\"rootfsPropagation\": \"rslave\", \"resources\": {\"memory\": {\"limit\": 1048576, "
         "\"swap\": 2097152}, \"cpu\": {\"shares\": 512, \"cpus\": \"0\"}, \"pids\": {\"limit\": "
         "10},"
+        "\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 2147483648}],"
         "\"blockIO\": {}}}}");
     assert_string_equal(s->ns[RT_NS_NET].path, "/proc/1/ns/net");
     assert_true(s->ns[RT_NS_USER].enabled);
@@ -275,6 +285,10 @@ static void test_linux_fields(void **state)
     assert_int_equal(s->resources.cpu_shares.v, 512);
     assert_string_equal(s->resources.cpuset_cpus, "0");
     assert_int_equal(s->resources.pids_limit.v, 10);
+    assert_int_equal(s->resources.nhugepages, 1);
+    assert_string_equal(s->resources.hugepages[0].page_size, "2MB");
+    assert_int_equal(s->resources.hugepages[0].limit, 2147483648ULL);
+    assert_false(rt_spec_shares_mount_ns(s));
     /* blockIO is accepted with a warning. */
     assert_non_null(s->warnings);
     assert_non_null(strstr(s->warnings[0], "blockIO"));
