@@ -116,6 +116,18 @@ assert_error() {
 	done
 }
 
+# create_fails WORD...: `create -b $BUNDLE $CID` fails like assert_error says.
+# Its output goes through a file: a create that wrongly succeeds must not
+# leave its container holding bats' pipes.
+create_fails() {
+	local out=$BATS_TEST_TMPDIR/create.out
+	status=0
+	rt create -b "$BUNDLE" "$CID" </dev/null >"$out" 2>"$out.err" || status=$?
+	output=$(cat "$out")
+	stderr=$(cat "$out.err")
+	assert_error "$@"
+}
+
 # cgroup_dir ID CONTROLLER [PARENT]: the container's cgroup directory for
 # CONTROLLER (v1) or the unified one; PARENT defaults to skiff's /skiff.
 cgroup_dir() {
@@ -439,6 +451,56 @@ cgroup_dir() {
 	[[ $output == *" on / type "*"(ro,"* ]] || fail "$output"
 }
 
+@test "runtime: rootfsPropagation is the container root's own" {
+	# The container binds / elsewhere, then mounts something: a shared root
+	# propagates it to the bind, a private one does not; an unbindable root
+	# cannot be bound at all.
+	config '.root.readonly = false | del(.linux.seccomp)
+		| .process.capabilities.bounding += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	args sh -c 'mkdir /t /m /x && touch /x/f
+		mount --bind / /t || { echo no-bind; exit 0; }
+		mount --bind /x /m && ls /t/m'
+	for prop in shared private unbindable; do
+		config ".linux.rootfsPropagation = \"$prop\""
+		run rt run -b "$BUNDLE" "$CID-$prop"
+		assert_success
+		case $prop in
+		shared) [ "$output" = f ] || fail "shared: $output" ;;
+		private) [ -z "$output" ] || fail "private: $output" ;;
+		unbindable) [[ $output == *no-bind ]] || fail "unbindable: $output" ;;
+		esac
+		rm -rf "$BUNDLE/rootfs/t" "$BUNDLE/rootfs/m" "$BUNDLE/rootfs/x"
+	done
+}
+
+@test "runtime: without a mount namespace the container shares the runtime's, chrooted" {
+	config '.linux.namespaces |= map(select(.type != "mount"))'
+	args sleep 1000
+	rt_bg create -b "$BUNDLE" "$CID"
+	pid=$(state_field "$CID" pid)
+	[ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ]
+	[ "$(readlink "/proc/$pid/root")" = "$BUNDLE/rootfs" ]
+	# Its mounts live below its own rootfs mount, on the host...
+	grep -q " $BUNDLE/rootfs/proc " /proc/self/mountinfo
+	rt start "$CID"
+	# ...exec enters the same root...
+	run rt exec "$CID" sh -c 'grep alice /etc/passwd; ls /proc/1/root/bin/busybox'
+	assert_success
+	[[ ${lines[0]} == alice:* ]] || fail "$output"
+	# ...and delete takes every one of them away.
+	rt delete --force "$CID"
+	run grep -c " $BUNDLE/" /proc/self/mountinfo
+	[ "$output" = 0 ] || fail "left mounted: $(grep " $BUNDLE/" /proc/self/mountinfo)"
+	# run (create + start + delete) as well; a read-only root stays read-only.
+	run_sh 'touch /x 2>/dev/null || echo root-ro; cat /proc/self/mountinfo | wc -l'
+	assert_success
+	[ "${lines[0]}" = root-ro ] || fail "$output"
+	run grep -c " $BUNDLE/" /proc/self/mountinfo
+	[ "$output" = 0 ]
+}
+
 @test "runtime: mounts: bind read-only, tmpfs options, devices, /dev symlinks" {
 	mkdir -p "$BATS_TEST_TMPDIR/data"
 	echo host-data >"$BATS_TEST_TMPDIR/data/file"
@@ -509,6 +571,58 @@ cgroup_dir() {
 	rt delete --force "$CID"
 	[ ! -e "$(cgroup_dir "$CID" pids skiff-test)" ]
 	rmdir /sys/fs/cgroup/skiff-test /sys/fs/cgroup/*/skiff-test 2>/dev/null || true
+}
+
+# hugepage_size: the kernel's first huge page size as OCI names it (2MB).
+hugepage_size() {
+	local kb
+	kb=$(ls /sys/kernel/mm/hugepages 2>/dev/null | sed -n 's/^hugepages-\([0-9]*\)kB$/\1/p' | sort -n | head -1)
+	[ -n "$kb" ] || return 1
+	if ((kb % 1048576 == 0)); then
+		echo "$((kb / 1048576))GB"
+	elif ((kb % 1024 == 0)); then
+		echo "$((kb / 1024))MB"
+	else
+		echo "${kb}KB"
+	fi
+}
+
+@test "runtime: hugepageLimits go to the hugetlb controller, wherever it is" {
+	size=$(hugepage_size) || skip "no huge pages in this kernel"
+	args sleep 1000
+	# A size the kernel does not have fails before anything is made.
+	config '.linux.resources.hugepageLimits = [{"pageSize": "3MB", "limit": 1048576}]'
+	create_fails "no 3MB huge pages"
+	config ".linux.resources.hugepageLimits = [{\"pageSize\": \"$size\", \"limit\": 2147483648}]"
+	v2=/sys/fs/cgroup
+	[ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || v2=/sys/fs/cgroup/unified
+	if [ "$(stat -f -c %T /sys/fs/cgroup/hugetlb 2>/dev/null)" = cgroupfs ]; then
+		rt_bg create -b "$BUNDLE" "$CID"
+		[ "$(cat "/sys/fs/cgroup/hugetlb/skiff/$CID/hugetlb.$size.limit_in_bytes")" = 2147483648 ]
+		return
+	fi
+	if grep -qw hugetlb "$v2/cgroup.controllers" 2>/dev/null; then
+		# cgroup v2, or the cgroup2 mount of a hybrid host that holds hugetlb
+		rt_bg create -b "$BUNDLE" "$CID"
+		[ "$(cat "$v2/skiff/$CID/hugetlb.$size.max")" = 2147483648 ]
+		return
+	fi
+	# Nowhere mounted: an error, not a limit silently dropped...
+	create_fails "no hugetlb cgroup controller"
+	# ...and a v1 hierarchy mounted anywhere (here, in a mount namespace of
+	# our own) is found.
+	hdir=$BATS_TEST_TMPDIR/hugetlb
+	mkdir "$hdir"
+	run env S="$SKIFF" R="$RT_ROOT" B="$BUNDLE" C="$CID" unshare -m --propagation private sh -c '
+		mount -t cgroup -o hugetlb cgroup "$1" || exit 77
+		"$S" runtime --root "$R" create -b "$B" "$C" </dev/null >/dev/null 2>&1 ||
+			{ echo create failed; exit 1; }
+		cat "$1/skiff/$C/hugetlb.$2.limit_in_bytes"
+		"$S" runtime --root "$R" delete --force "$C"
+		[ -e "$1/skiff/$C" ] || echo gone' sh "$hdir" "$size"
+	[ "$status" -ne 77 ] || skip "cannot mount a v1 hugetlb hierarchy here"
+	assert_success
+	[ "$output" = $'2147483648\ngone' ] || fail "$output"
 }
 
 @test "runtime: user namespace with an id mapping" {
@@ -686,6 +800,10 @@ cgroup_dir() {
 	done <"$log/all"
 	grep -q '^poststop .*"status":"stopped"' "$log/all"
 	grep -q '^poststart .*"status":"running"' "$log/all"
+	# The create operation is done when its hooks run (lifecycle steps 3-5).
+	for name in prestart createRuntime createContainer startContainer; do
+		grep -q "^$name .*\"status\":\"created\"" "$log/all" || fail "$name: $(cat "$log/all")"
+	done
 	# A failing createRuntime hook fails create and leaves nothing.
 	config '.hooks = {"createRuntime": [{"path": "/bin/false"}]}'
 	run --separate-stderr rt create -b "$BUNDLE" "$CID"
