@@ -490,6 +490,11 @@ int cmd_runtime(const struct cmd_globals *g, int argc, char **argv)
             printf("%s\n\nUsage: %s", CMD_RUNTIME_SUMMARY, CMD_RUNTIME_USAGE);
             return 0;
         }
+        if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {
+            /* runc's form: tools read the spec line */
+            printf("skiff-runtime version %s\nspec: %s\n", SKIFF_VERSION, RUNTIME_OCI_VERSION);
+            return 0;
+        }
         if (strcmp(a, "--debug") == 0)
             continue;
         if (strcmp(a, "--systemd-cgroup") == 0)

@@ -161,6 +161,10 @@ cgroup_dir() {
 	assert_success
 	jq -e '.process.terminal == true and .process.args == ["sh"] and .root.readonly == true' \
 		"$BUNDLE/config.json" >/dev/null
+	# --version as runc prints it: tools read the spec version.
+	run rt --version
+	assert_success
+	[[ ${lines[0]} == "skiff-runtime version "* && ${lines[1]} == "spec: 1."* ]] || fail "$output"
 	# spec refuses to overwrite.
 	run --separate-stderr rt spec -b "$BUNDLE"
 	assert_error exists
