@@ -26,7 +26,7 @@ int cmd_runtime(const struct cmd_globals *g, int argc, char **argv);
     "  exec     run a process in a running container\n\n"                                          \
     "Options:\n"                                                                                   \
     "  --root DIR    state directory (default /run/skiff/runtime)\n"                               \
-    "  -v, --version print the version and the OCI runtime spec version\n"                        \
+    "  -v, --version print the version and the OCI runtime spec version\n"                         \
     "  --log FILE, --log-format FMT, --debug   accepted for runc compatibility, ignored\n\n"       \
     "Run 'skiff runtime COMMAND --help' for a command's options.\n"
 

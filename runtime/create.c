@@ -349,8 +349,7 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
         json_object_set_new(c->state, "cgroupDefaultParent", json_true());
     if (rt_spec_shares_mount_ns(s)) {
         json_object_set_new(c->state, "sharedMountNs", json_true());
-        json_object_set_new(c->state, "rootfsMountId",
-                            json_integer(rt_rootfs_mount_id(s->rootfs)));
+        json_object_set_new(c->state, "rootfsMountId", json_integer(rt_rootfs_mount_id(s->rootfs)));
     }
     if (rt_state_save(c->dir, c->state, err) < 0)
         goto out;

@@ -388,8 +388,8 @@ static int enter_new_root(const struct rt_spec *s, int rootfd, struct sk_error *
 
 int rt_rootfs_pivot(const struct rt_spec *s, int rootfd, struct sk_error *err)
 {
-    int r = rt_spec_shares_mount_ns(s) ? enter_shared(s, rootfd, err)
-                                       : enter_new_root(s, rootfd, err);
+    int r =
+        rt_spec_shares_mount_ns(s) ? enter_shared(s, rootfd, err) : enter_new_root(s, rootfd, err);
     if (r < 0)
         return -1;
     /* rootfsPropagation is the new root's own: pivot_root needs it

@@ -917,6 +917,11 @@ static int validate(struct rt_spec *s, struct sk_error *err)
                             "linux.uidMappings/gidMappings cannot apply to a joined user "
                             "namespace (%s)",
                             s->ns[RT_NS_USER].path);
+    if (userns && rt_spec_shares_mount_ns(s))
+        return sk_error_set(
+            err, EINVAL,
+            "a user namespace needs a mount namespace of the container's own in "
+            "linux.namespaces (the runtime's belongs to the host's user namespace)");
     if (s->hostname && s->hostname[0] && !s->ns[RT_NS_UTS].enabled)
         return sk_error_set(err, EINVAL, "hostname needs the container's own uts namespace");
     if (s->domainname && s->domainname[0] && !s->ns[RT_NS_UTS].enabled)

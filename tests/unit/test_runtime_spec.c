@@ -213,6 +213,9 @@ static void test_linux_errors(void **state)
         "need a user namespace");
     parse_fails("{\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\"}]}}",
                 "needs linux.uidMappings");
+    parse_fails(
+        "{\"linux\": {\"namespaces\": [{\"type\": \"user\", \"path\": \"/proc/1/ns/user\"}]}}",
+        "needs a mount namespace of the container's own");
     parse_fails("{\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"uts\", "
                 "\"path\": \"relative\"}]}}",
                 "is not an absolute path");
