@@ -40,6 +40,12 @@
  *      noNewPrivileges, seccomp filter built. It reports "created" to P, which
  *      writes state.json and the pid file and exits; C2 inherited its stdio.
  *
+ * A config without a mount namespace gets none: the container lives in the
+ * runtime's, as the spec says. C2 then builds the same root there, below a
+ * private bind of the rootfs onto itself (nothing reaches the host's other
+ * mounts), and chroots instead of pivot_root; exec chroots into the init's
+ * root; delete detaches that bind and everything below it (rootfs.c).
+ *
  * P and C1/C2 talk over a SOCK_SEQPACKET socketpair (runtime/sync.c); any
  * failure in a child travels back as an error message, and P kills what it
  * started, removes the cgroups and the state directory.
