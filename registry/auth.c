@@ -12,7 +12,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,12 +206,24 @@ int registry_creds_parse(const char *creds, char **ret_user, char **ret_pass, st
 
 /* ---- base64 ---- */
 
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 char *registry_base64_encode(const void *data, size_t len)
 {
-    if (len > (size_t)INT_MAX / 4 * 3)
-        abort(); /* credentials are never that large */
-    char *out = sk_malloc((len + 2) / 3 * 4 + 1);
-    EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+    const unsigned char *in = data;
+    char *out = sk_malloc((len + 2) / 3 * 4 + 1), *o = out;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned)in[i + 1] << 8;
+        if (i + 2 < len)
+            v |= in[i + 2];
+        *o++ = B64[v >> 18];
+        *o++ = B64[(v >> 12) & 63];
+        *o++ = i + 1 < len ? B64[(v >> 6) & 63] : '=';
+        *o++ = i + 2 < len ? B64[v & 63] : '=';
+    }
+    *o = '\0';
     return out;
 }
 
@@ -223,27 +234,33 @@ int registry_base64_decode(const char *s, char **ret, size_t *ret_len, struct sk
     size_t n = strlen(s);
     while (n > 0 && isspace((unsigned char)s[n - 1]))
         n--;
-    size_t data = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+    size_t data = strspn(s, B64);
     size_t pad = n - data;
-    if (pad > 2 || strspn(s + data, "=") < pad || (data + pad) % 4 == 1 ||
-        (pad > 0 && (data + pad) % 4 != 0) || n > (size_t)INT_MAX / 2)
+    /* Padding is optional, but only whole quads may carry it. */
+    if (pad > 2 || strspn(s + data, "=") < pad || data % 4 == 1 ||
+        (pad > 0 && (data + pad) % 4 != 0))
         return sk_error_set(err, EINVAL, "invalid base64");
-    /* Unpadded input is accepted: pad it, since EVP_DecodeBlock wants whole quads. */
-    pad = (4 - data % 4) % 4;
-    _cleanup_free_ char *in = sk_malloc(data + pad + 1);
-    memcpy(in, s, data);
-    memset(in + data, '=', pad);
-    in[data + pad] = '\0';
-    _cleanup_free_ char *out = sk_malloc((data + pad) / 4 * 3 + 1);
-    int r = EVP_DecodeBlock((unsigned char *)out, (unsigned char *)in, (int)(data + pad));
-    if (r < 0)
-        return sk_error_set(err, EINVAL, "invalid base64");
-    /* EVP_DecodeBlock counts the zero bytes that padding stands for. */
-    size_t len = (size_t)r - pad;
-    out[len] = '\0';
-    *ret = SK_STEAL(out);
+    char *out = sk_malloc(data / 4 * 3 + 3), *o = out;
+    unsigned v = 0;
+    for (size_t i = 0; i < data; i++) {
+        v = v << 6 | (unsigned)(strchr(B64, s[i]) - B64);
+        if (i % 4 == 3) {
+            *o++ = (char)(v >> 16);
+            *o++ = (char)(v >> 8);
+            *o++ = (char)v;
+            v = 0;
+        }
+    }
+    if (data % 4 == 2) { /* 12 bits: one byte, 4 spare bits */
+        *o++ = (char)(v >> 4);
+    } else if (data % 4 == 3) { /* 18 bits: two bytes, 2 spare bits */
+        *o++ = (char)(v >> 10);
+        *o++ = (char)(v >> 2);
+    }
+    *o = '\0';
     if (ret_len)
-        *ret_len = len;
+        *ret_len = (size_t)(o - out);
+    *ret = out;
     return 0;
 }
 

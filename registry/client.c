@@ -5,12 +5,10 @@
 #include "registry/auth.h"
 #include "registry/manifest.h"
 
-#include <curl/curl.h>
+#include "registry/curl_loader.h"
+
 #include <dirent.h>
 #include <errno.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,7 +38,8 @@ struct registry_client {
     bool allow_insecure;
     int retries;
     char *user, *pass;
-    STACK_OF(X509) *cas;
+    X509 **cas; /* extra CAs from certs.d */
+    size_t ncas;
     char *client_cert, *client_key;
     CURLSH *share;
     pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
@@ -53,9 +52,6 @@ struct registry_client {
 };
 
 /* ---- libcurl plumbing ---------------------------------------------------- */
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *ctx)
 {
@@ -72,9 +68,9 @@ static void share_unlock(CURL *h, curl_lock_data data, void *ctx)
 static CURLcode ssl_ctx_add_cas(CURL *h, void *sslctx, void *ctx)
 {
     struct registry_client *c = ctx;
-    X509_STORE *store = SSL_CTX_get_cert_store((SSL_CTX *)sslctx);
-    for (int i = 0; i < sk_X509_num(c->cas); i++)
-        X509_STORE_add_cert(store, sk_X509_value(c->cas, i));
+    X509_STORE *store = libcurl.SSL_CTX_get_cert_store((SSL_CTX *)sslctx);
+    for (size_t i = 0; i < c->ncas; i++)
+        libcurl.X509_STORE_add_cert(store, c->cas[i]);
     return CURLE_OK;
 }
 
@@ -227,35 +223,35 @@ static void exchange_free(struct exchange *x)
 static CURL *easy_new(struct registry_client *c, struct exchange *x, const char *url,
                       struct curl_slist *headers)
 {
-    CURL *h = curl_easy_init();
+    CURL *h = libcurl.easy_init();
     if (!h)
         return NULL;
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_SHARE, c->share);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, CLIENT_USER_AGENT);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, c->allow_insecure ? "http,https" : "https");
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)CLIENT_CONNECT_TIMEOUT);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)CLIENT_STALL_SECONDS);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header_status);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+    libcurl.easy_setopt(h, CURLOPT_URL, url);
+    libcurl.easy_setopt(h, CURLOPT_SHARE, c->share);
+    libcurl.easy_setopt(h, CURLOPT_USERAGENT, CLIENT_USER_AGENT);
+    libcurl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    libcurl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    libcurl.easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+    libcurl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    libcurl.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, c->allow_insecure ? "http,https" : "https");
+    libcurl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)CLIENT_CONNECT_TIMEOUT);
+    libcurl.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    libcurl.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)CLIENT_STALL_SECONDS);
+    libcurl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    libcurl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header_status);
+    libcurl.easy_setopt(h, CURLOPT_HEADERDATA, x);
+    libcurl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    libcurl.easy_setopt(h, CURLOPT_WRITEDATA, x);
     if (c->allow_insecure) {
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    } else if (sk_X509_num(c->cas) > 0) {
-        curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_add_cas);
-        curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, c);
+        libcurl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        libcurl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    } else if (c->ncas > 0) {
+        libcurl.easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_add_cas);
+        libcurl.easy_setopt(h, CURLOPT_SSL_CTX_DATA, c);
     }
     if (c->client_cert) {
-        curl_easy_setopt(h, CURLOPT_SSLCERT, c->client_cert);
-        curl_easy_setopt(h, CURLOPT_SSLKEY, c->client_key);
+        libcurl.easy_setopt(h, CURLOPT_SSLCERT, c->client_cert);
+        libcurl.easy_setopt(h, CURLOPT_SSLKEY, c->client_key);
     }
     return h;
 }
@@ -349,8 +345,9 @@ static int load_ca_file(struct registry_client *c, const char *path, struct sk_e
         return sk_error_errno(err, errno, "open CA %s", path);
     int n = 0;
     X509 *x;
-    while ((x = PEM_read_X509(f, NULL, NULL, NULL))) {
-        sk_X509_push(c->cas, x);
+    while ((x = libcurl.PEM_read_X509(f, NULL, NULL, NULL))) {
+        c->cas = sk_realloc(c->cas, (c->ncas + 1) * sizeof(*c->cas));
+        c->cas[c->ncas++] = x;
         n++;
     }
     fclose(f);
@@ -411,24 +408,24 @@ static int load_tls(struct registry_client *c, const char *cert_dir, struct sk_e
 int registry_client_new(const char *host, const struct registry_client_opts *opts,
                         struct registry_client **ret, struct sk_error *err)
 {
-    pthread_once(&curl_once, curl_init_once);
+    if (registry_libcurl_load(err) < 0)
+        return -1;
     struct registry_client *c = sk_calloc(1, sizeof(*c));
     c->host = sk_strdup(host);
     c->api_host = sk_strdup(strcmp(host, "docker.io") == 0 ? "registry-1.docker.io" : host);
     c->scheme = "https";
     c->allow_insecure = opts->insecure || !opts->tls_verify;
     c->retries = opts->retries > 0 ? opts->retries : CLIENT_RETRIES;
-    c->cas = sk_X509_new_null();
     pthread_mutex_init(&c->mu, NULL);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_init(&c->share_locks[i], NULL);
-    c->share = curl_share_init();
-    curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock);
-    curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-    curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    c->share = libcurl.share_init();
+    libcurl.share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock);
+    libcurl.share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    libcurl.share_setopt(c->share, CURLSHOPT_USERDATA, c);
+    libcurl.share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    libcurl.share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    libcurl.share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 
     int r = 0;
     if (opts->creds)
@@ -451,7 +448,7 @@ void registry_client_free(struct registry_client *c)
 {
     if (!c)
         return;
-    curl_share_cleanup(c->share);
+    libcurl.share_cleanup(c->share);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_destroy(&c->share_locks[i]);
     pthread_mutex_destroy(&c->mu);
@@ -461,7 +458,9 @@ void registry_client_free(struct registry_client *c)
     }
     free(c->tokens);
     registry_challenge_clear(&c->chal);
-    sk_X509_pop_free(c->cas, X509_free);
+    for (size_t i = 0; i < c->ncas; i++)
+        libcurl.X509_free(c->cas[i]);
+    free(c->cas);
     free(c->client_cert);
     free(c->client_key);
     if (c->pass)
@@ -508,17 +507,17 @@ static int perform(struct registry_client *c, struct request *rq, struct exchang
         if (!h)
             return sk_error_set(err, ENOMEM, "cannot create HTTP handle");
         errbuf[0] = '\0';
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+        libcurl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
         if (rq->method && strcmp(rq->method, "HEAD") == 0)
-            curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+            libcurl.easy_setopt(h, CURLOPT_NOBODY, 1L);
         if (rq->basic_auth && c->user) {
-            curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
-            curl_easy_setopt(h, CURLOPT_PASSWORD, c->pass);
+            libcurl.easy_setopt(h, CURLOPT_USERNAME, c->user);
+            libcurl.easy_setopt(h, CURLOPT_PASSWORD, c->pass);
         }
-        CURLcode rc = curl_easy_perform(h);
+        CURLcode rc = libcurl.easy_perform(h);
         long status = 0;
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_cleanup(h);
+        libcurl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        libcurl.easy_cleanup(h);
         if (rc == CURLE_OK)
             x->status = status;
         if (x->write_failed)
@@ -543,7 +542,7 @@ static int perform(struct registry_client *c, struct request *rq, struct exchang
         if (rc != CURLE_OK)
             return sk_error_set(err, rc == CURLE_COULDNT_RESOLVE_HOST ? EHOSTUNREACH : EIO,
                                 "%s %s: %s", rq->method ? rq->method : "GET", rq->url,
-                                errbuf[0] ? errbuf : curl_easy_strerror(rc));
+                                errbuf[0] ? errbuf : libcurl.easy_strerror(rc));
         return 0;
     }
 }
@@ -613,30 +612,30 @@ static bool is_bearer(const struct registry_client *c)
 static int fetch_token(struct registry_client *c, const char *scope, char **ret_token,
                        int *ret_expires_in, struct sk_error *err)
 {
-    CURL *esc = curl_easy_init();
+    CURL *esc = libcurl.easy_init();
     _cleanup_free_ char *q = sk_strdup("");
     if (c->chal.service) {
-        char *s = curl_easy_escape(esc, c->chal.service, 0);
+        char *s = libcurl.easy_escape(esc, c->chal.service, 0);
         char *nq = sk_asprintf("%s&service=%s", q, s);
-        curl_free(s);
+        libcurl.free(s);
         free(q);
         q = nq;
     }
     if (scope) {
-        char *s = curl_easy_escape(esc, scope, 0);
+        char *s = libcurl.easy_escape(esc, scope, 0);
         char *nq = sk_asprintf("%s&scope=%s", q, s);
-        curl_free(s);
+        libcurl.free(s);
         free(q);
         q = nq;
     }
     if (c->user) {
-        char *s = curl_easy_escape(esc, c->user, 0);
+        char *s = libcurl.easy_escape(esc, c->user, 0);
         char *nq = sk_asprintf("%s&account=%s", q, s);
-        curl_free(s);
+        libcurl.free(s);
         free(q);
         q = nq;
     }
-    curl_easy_cleanup(esc);
+    libcurl.easy_cleanup(esc);
     const char *realm = c->chal.realm;
     _cleanup_free_ char *url =
         sk_asprintf("%s%s%s", realm, strchr(realm, '?') ? "" : "?", q[0] ? q + 1 : "");
@@ -756,12 +755,12 @@ static int api_get(struct registry_client *c, const struct api_get *g, struct ex
             return -1;
         struct curl_slist *headers = NULL;
         if (accept)
-            headers = curl_slist_append(headers, accept);
+            headers = libcurl.slist_append(headers, accept);
         if (authz)
-            headers = curl_slist_append(headers, authz);
+            headers = libcurl.slist_append(headers, authz);
         struct request rq = {.url = url, .headers = headers, .basic_auth = !is_bearer(c)};
         int r = perform(c, &rq, x, g->before, g->before_ctx, err);
-        curl_slist_free_all(rq.headers);
+        libcurl.slist_free_all(rq.headers);
         if (r < 0)
             return -1;
         if (x->status != 401 || !is_bearer(c))
@@ -861,13 +860,13 @@ static void blob_range(struct exchange *x, struct curl_slist **headers, void *ct
     struct curl_slist *h = NULL;
     for (struct curl_slist *p = *headers; p; p = p->next)
         if (strncasecmp(p->data, "Range:", 6) != 0)
-            h = curl_slist_append(h, p->data);
+            h = libcurl.slist_append(h, p->data);
     if (x->written > 0) {
         char range[64];
         snprintf(range, sizeof(range), "Range: bytes=%lld-", (long long)x->written);
-        h = curl_slist_append(h, range);
+        h = libcurl.slist_append(h, range);
     }
-    curl_slist_free_all(*headers);
+    libcurl.slist_free_all(*headers);
     *headers = h;
     free(x->errbody);
     x->errbody = NULL;
