@@ -288,6 +288,9 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
     _cleanup_free_ char *config_text = json_dumps(s->doc, JSON_COMPACT);
     if (!config_text || rt_write_atomic(config_path, config_text, 0600, err) < 0)
         goto out;
+    /* Before the fork: C2 inherits the program. */
+    if (s->seccomp && rt_seccomp_compile(s->seccomp, root, err) < 0)
+        goto out;
     if (rt_cgroup_plan(s->cgroups_path ? s->cgroups_path : default_cg, &c->cg, err) < 0)
         goto out;
     /* A first state, so that if we die from here on, delete finds the

@@ -227,8 +227,14 @@ int rt_caps_set_ambient(uint64_t ambient, struct sk_error *err);
 int rt_seccomp_parse(const json_t *j, struct rt_seccomp **ret, char ***warnings,
                      struct sk_error *err);
 void rt_seccomp_free(struct rt_seccomp *s);
-/* Build the libseccomp filter (an opaque scmp_filter_ctx) without loading it. */
+/* Compile the filter to BPF once, before forking the processes that load it
+ * (they inherit it): from the cache under cache_root (the state root; NULL =
+ * no cache), else with libseccomp, then cached. */
+int rt_seccomp_compile(struct rt_seccomp *s, const char *cache_root, struct sk_error *err);
+/* The filter ready to load (an opaque handle): the compiled program, or
+ * compiled now when rt_seccomp_compile was not called. */
 int rt_seccomp_build(const struct rt_seccomp *s, void **ret_ctx, struct sk_error *err);
+/* seccomp(2) with the profile's flags. */
 int rt_seccomp_load(void *ctx, struct sk_error *err);
 void rt_seccomp_release(void *ctx);
 

@@ -406,6 +406,32 @@ cgroup_dir() {
 	assert_error seccomp SCMP_ACT_NOPE
 }
 
+@test "runtime: compiled seccomp filters are cached, keyed by the whole profile" {
+	config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	run_sh 'mkdir /tmp/x; echo mkdir=$?'
+	[[ $output == *"Operation not permitted"*"mkdir=1"* ]] || fail "$output"
+	local cached=("$RT_ROOT"/.cache/seccomp/*)
+	[ ${#cached[@]} -eq 1 ] && [ -s "${cached[0]}" ] || fail "cache: ${cached[*]}"
+	[ "$(stat -c %a "$RT_ROOT/.cache/seccomp")" = 700 ]
+	# The same profile again comes from the cache; a damaged entry is not used.
+	run_sh 'mkdir /tmp/x; echo mkdir=$?'
+	[[ $output == *"Operation not permitted"*"mkdir=1"* ]] || fail "$output"
+	printf 'garbage' >"${cached[0]}"
+	run_sh 'mkdir /tmp/x; echo mkdir=$?'
+	[[ $output == *"Operation not permitted"*"mkdir=1"* ]] || fail "$output"
+	# Another errno is another program, not the cached one.
+	config '.linux.seccomp.syscalls[0].errnoRet = 13'
+	run_sh 'mkdir /tmp/x; echo mkdir=$?'
+	[[ $output == *"Permission denied"*"mkdir=1"* ]] || fail "$output"
+	cached=("$RT_ROOT"/.cache/seccomp/*)
+	[ ${#cached[@]} -eq 2 ] || fail "cache: ${cached[*]}"
+	# The cache is no container.
+	run rt list -q
+	assert_success
+	[ -z "$output" ]
+}
+
 @test "runtime: exec runs the config's process settings, or --process" {
 	config '.process.env += ["FROM=config"] | .process.user = {"uid": 1000, "gid": 1000}'
 	args sleep 1000
