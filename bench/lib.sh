@@ -33,16 +33,32 @@ remove_tree() {
 }
 
 # Global state podman/skopeo running as root create outside our dirs (the
-# blob-info cache, written by a pull): removed on exit if it was not there
-# before; the dirs are only rmdir'ed, so nothing anyone else put there is
-# touched.
+# blob-info cache, written by a pull; conmon's cgroups, made by a run):
+# removed on exit if it was not there before; the dirs are only rmdir'ed, so
+# nothing anyone else put there is touched.
 GLOBAL_FILES=(/var/lib/containers/cache/blob-info-cache-v1.boltdb
               /var/lib/containers/cache/blob-info-cache-v1.sqlite)
 GLOBAL_DIRS=(/var/lib/containers/cache /var/lib/containers)
 PRE_EXISTING=()
 
+# The cgroups podman's cgroupfs manager makes for conmon when it starts a
+# container (libpod_parent/conmon in every hierarchy mounted now), innermost
+# first. Only rmdir'ed: a cgroup still in use stays.
+podman_cgroup_dirs() {
+    local h
+    for h in /sys/fs/cgroup/*/; do
+        [[ -e ${h}cgroup.procs ]] || continue
+        echo "${h}libpod_parent/conmon"
+    done
+    for h in /sys/fs/cgroup/*/; do
+        [[ -e ${h}cgroup.procs ]] || continue
+        echo "${h}libpod_parent"
+    done
+}
+
 note_host_state() {
     local p
+    mapfile -t -O "${#GLOBAL_DIRS[@]}" GLOBAL_DIRS < <(podman_cgroup_dirs)
     for p in "${GLOBAL_FILES[@]}" "${GLOBAL_DIRS[@]}"; do
         [[ -e $p ]] && PRE_EXISTING+=("$p")
     done
