@@ -97,15 +97,16 @@ PY=$(command -v python3)
 # --------------------------------------------------------------------------
 # crun and the cgroup hierarchies
 # --------------------------------------------------------------------------
-# crun (1.8) goes through every controller of /proc/self/cgroup and needs
-# each one mounted: on a hybrid host where hugetlb belongs to the cgroup2
-# mount and has no v1 hierarchy, it fails to create any container. The fix
-# that leaves the host alone: run the whole benchmark (every tool alike, so
-# the comparison stays fair) in a private mount namespace whose
-# /sys/fs/cgroup is a new tmpfs with the same hierarchies mounted again plus
-# a v1 hugetlb one. The namespace, and those mounts, go when the script ends.
-# (Mounting hugetlb as v1 moves it out of cgroup2 for the whole machine
-# while that hierarchy has cgroups; the runtimes remove theirs.)
+# crun 1.8 on a hybrid host (v1 hierarchies + cgroup2 at /sys/fs/cgroup/unified)
+# fails to create any container while that cgroup2 mount holds hugetlb, and
+# runs once hugetlb is a v1 hierarchy. The fix that leaves the host alone:
+# run the whole benchmark (every tool alike, so the comparison stays fair) in
+# a private mount namespace whose /sys/fs/cgroup is a new tmpfs with the same
+# hierarchies mounted again plus a v1 hugetlb one. The namespace, and those
+# mounts, go when the script ends. (Mounting hugetlb as v1 moves it out of
+# cgroup2 for the whole machine while that hierarchy has cgroups; the
+# runtimes and the trap remove theirs.) Whether it is needed is found out by
+# trying crun first.
 
 # crun_probe DIR: can crun run a trivial container (host's busybox) here?
 crun_probe() {
