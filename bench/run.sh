@@ -175,6 +175,7 @@ rm -rf "$BENCH_DIR/probe"
 # --------------------------------------------------------------------------
 REGISTRY_UP=
 RUNTIMES=(skiff-runtime crun runc)
+VOL=$RUN/tmpfs
 
 cleanup() {
     local rc=$?
@@ -184,7 +185,7 @@ cleanup() {
     # Containers (and their cgroups) an interrupted run left behind.
     if declare -F tool >/dev/null; then
         for r in "${RUNTIMES[@]}"; do
-            [[ -d $RUN/state/$r ]] || continue
+            [[ -d $VOL/state/$r ]] || continue
             for id in $(tool "$r" list -q 2>/dev/null); do
                 tool "$r" delete --force "$id" >/dev/null 2>&1
             done
@@ -214,7 +215,13 @@ trap 'exit 143' TERM
 # registry, stores, configuration
 # --------------------------------------------------------------------------
 remove_tree "$RUN"
-mkdir -p "$RUN/conf/net" "$RUN/times" "$RUN/logs" "$RUN/state" "$FIXTURES"
+mkdir -p "$RUN/conf/net" "$RUN/times" "$RUN/logs" "$RUN/tmpfs" "$FIXTURES"
+# What lives in /run by default (run state: skiff's and podman's runroots,
+# podman's tmpdir, the runtimes' state roots) goes on a tmpfs, as it does
+# there; the stores stay on BENCH_DIR's file system.
+mount -t tmpfs -o mode=0700,size=512m skiff-bench-run "$RUN/tmpfs"
+VOL=$RUN/tmpfs
+mkdir -p "$VOL/state"
 
 log "starting the fixture registries (tests/fixtures/registry.sh, state in $FIXTURES)"
 REGISTRY_UP=1
@@ -263,9 +270,9 @@ for t in skiff podman "${RUNTIMES[@]}"; do
 done
 for t in skiff podman; do
     s=$RUN/$t
-    mkdir -p "$s/root" "$s/runroot" "$s/libpod"
+    mkdir -p "$s/root" "$VOL/$t/runroot" "$VOL/$t/libpod"
     printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
-        "$s/root" "$s/runroot" >"$s/storage.conf"
+        "$s/root" "$VOL/$t/runroot" >"$s/storage.conf"
 done
 
 # tool TOOL ARGS...: skiff or podman on its own store, or a runtime on its own
@@ -276,13 +283,13 @@ tool() {
     shift
     local -a cmd
     case $t in
-    skiff)  cmd=("$SKIFF" --root "$s/root" --runroot "$s/runroot" "$@") ;;
-    podman) cmd=(podman --root "$s/root" --runroot "$s/runroot" --storage-driver overlay
-                 --tmpdir "$s/libpod" --cgroup-manager=cgroupfs --events-backend=none "$@") ;;
+    skiff)  cmd=("$SKIFF" --root "$s/root" --runroot "$VOL/$t/runroot" "$@") ;;
+    podman) cmd=(podman --root "$s/root" --runroot "$VOL/$t/runroot" --storage-driver overlay
+                 --tmpdir "$VOL/$t/libpod" --cgroup-manager=cgroupfs --events-backend=none "$@") ;;
     skiff-runtime)
-            cmd=("${SKIFF_RUNTIME[@]}" --root "$RUN/state/$t" "$@") ;;
+            cmd=("${SKIFF_RUNTIME[@]}" --root "$VOL/state/$t" "$@") ;;
     crun|runc)
-            cmd=("$t" --root "$RUN/state/$t" "$@") ;;
+            cmd=("$t" --root "$VOL/state/$t" "$@") ;;
     esac
     "${TOOL_WRAP[@]}" env -i PATH="$PATH" HOME="$s/home" XDG_CONFIG_HOME="$s/home/.config" \
         XDG_DATA_HOME="$s/home/.local/share" TMPDIR="$s/tmp" \

@@ -110,6 +110,7 @@ int engine_container_create(struct engine *e, const struct engine_create_opts *o
         .layers = json_object_get(image, "layers"),
         .config = config,
         .driver = driver,
+        .volatile_upper = json_is_true(json_object_get(flags, "rm")),
     };
     int r = storage_container_create(e->st, &in, &rec, err);
     json_decref(config);

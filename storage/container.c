@@ -537,9 +537,13 @@ static json_t *record_new(const char *id, const struct storage_container_new *in
     sk_format_rfc3339(now.tv_sec, now.tv_nsec, created, sizeof(created));
     json_t *layers = in->layers ? json_deep_copy(in->layers) : json_array();
     json_t *config = in->config ? json_incref(in->config) : json_object();
-    return json_pack("{s:s, s:s, s:s?, s:o, s:s, s:s, s:o, s:{}}", "id", id, "name", "", "image",
-                     in->image_id, "layers", layers, "driver", storage_driver_name(in->driver),
-                     "created", created, "config", config, "state");
+    json_t *rec = json_pack("{s:s, s:s, s:s?, s:o, s:s, s:s, s:o, s:{}}", "id", id, "name", "",
+                            "image", in->image_id, "layers", layers, "driver",
+                            storage_driver_name(in->driver), "created", created, "config", config,
+                            "state");
+    if (rec && in->volatile_upper)
+        json_object_set_new(rec, "volatile", json_true());
+    return rec;
 }
 
 int storage_container_create(struct storage *st, const struct storage_container_new *in,

@@ -39,10 +39,15 @@ struct storage_container_new {
     json_t *layers;       /* the image's diff_ids, base first */
     json_t *config;       /* the engine's data for this container (opaque here) */
     enum storage_driver driver;
+    /* The upper layer need not survive a crash (a container removed when it
+     * exits): overlay mounts it "volatile", with no sync of the host's file
+     * system at unmount, as podman does for --rm. Recorded as "volatile". */
+    bool volatile_upper;
 };
 
 /* Record: {"id", "name", "image", "layers", "driver", "created" (rfc3339), "config",
- *          "state": {...} (engine-owned, merged by storage_container_update)}.
+ *          "state": {...} (engine-owned, merged by storage_container_update),
+ *          "volatile": true (only when volatile_upper)}.
  * Fails with EEXIST when the name is taken. *ret is a new reference. */
 int storage_container_create(struct storage *st, const struct storage_container_new *in,
                              json_t **ret, struct sk_error *err);

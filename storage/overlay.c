@@ -322,7 +322,7 @@ static int empty_layer(struct storage *st, struct sk_error *err)
 /* ---- kernel overlay ------------------------------------------------------------ */
 
 /* lowerdir=l/TOP:...:l/BASE,upperdir=...,workdir=... relative to <root>. */
-static char *overlay_options(const char *id, char **links, bool metacopy)
+static char *overlay_options(const char *id, char **links, bool metacopy, bool vol)
 {
     char *opts = NULL;
     size_t len = 0;
@@ -339,15 +339,28 @@ static char *overlay_options(const char *id, char **links, bool metacopy)
             id, id);
     if (metacopy)
         fputs(",metacopy=off", f);
+    if (vol)
+        fputs(",volatile", f);
     fclose(f);
     return opts;
 }
 
-static int overlay_mount(struct storage *st, const char *id, char **links, struct sk_error *err)
+/* A volatile mount leaves work/incompat/volatile in the workdir, and overlay
+ * refuses any later mount while it is there, since after a crash the upper
+ * layer may have lost writes. A volatile container's upper layer is
+ * disposable by definition, so the marker goes before each mount. */
+static void clear_volatile_marker(int rootfd, const char *id)
+{
+    _cleanup_free_ char *marker = sk_asprintf("overlay-containers/%s/work/work/incompat", id);
+    sk_rm_rf_at(rootfd, marker, NULL);
+}
+
+static int overlay_mount(struct storage *st, const char *id, char **links, bool vol,
+                         struct sk_error *err)
 {
     if (!links[0] && empty_layer(st, err) < 0)
         return -1;
-    _cleanup_free_ char *opts = overlay_options(id, links, true);
+    _cleanup_free_ char *opts = overlay_options(id, links, true, vol);
     if (strlen(opts) >= (size_t)sysconf(_SC_PAGESIZE))
         return sk_error_set(err, E2BIG,
                             "%zu layers are too many for one overlay mount (options are %zu "
@@ -362,10 +375,17 @@ static int overlay_mount(struct storage *st, const char *id, char **links, struc
     if (fchdir(rootfd) < 0)
         return sk_error_errno(err, errno, "chdir %s", st->root);
     _cleanup_free_ char *target = sk_asprintf("overlay-containers/%s/merged", id);
+    if (vol)
+        clear_volatile_marker(rootfd, id);
     int r = mount("overlay", target, "overlay", 0, opts);
     if (r < 0 && errno == EINVAL) { /* kernels before 4.19 have no metacopy option */
         free(opts);
-        opts = overlay_options(id, links, false);
+        opts = overlay_options(id, links, false, vol);
+        r = mount("overlay", target, "overlay", 0, opts);
+    }
+    if (r < 0 && errno == EINVAL && vol) { /* nor before 5.10 a volatile one */
+        free(opts);
+        opts = overlay_options(id, links, false, false);
         r = mount("overlay", target, "overlay", 0, opts);
     }
     int saved = errno;
@@ -568,7 +588,8 @@ int storage_container_mount(struct storage *st, const char *id, char **ret_merge
     bool mounted = path_is_mounted(merged);
     int count = count_effective(count_read(st, full_id), mounted);
     if (!mounted) {
-        int r = driver == STORAGE_DRIVER_OVERLAY ? overlay_mount(st, full_id, links, err)
+        bool vol = json_is_true(json_object_get(rec, "volatile"));
+        int r = driver == STORAGE_DRIVER_OVERLAY ? overlay_mount(st, full_id, links, vol, err)
                                                  : fuse_mount(st, full_id, layers, merged, err);
         if (r < 0)
             return sk_error_prefix(err, "mount container %s", full_id);

@@ -34,6 +34,27 @@ bats_require_minimum_version 1.5.0
 	assert_success
 }
 
+@test "run --rm: the rootfs is a volatile overlay (no sync at unmount) that mounts again" {
+	run sk run -q --rm busybox grep -c ' / / .*volatile' /proc/self/mountinfo
+	assert_success
+	[ "$output" = 1 ] || fail "root not volatile: $output"
+	local id
+	id=$(sk create -q --rm busybox true)
+	# A volatile mount leaves a marker overlay refuses to mount over: each
+	# mount clears it.
+	sk mount "$id" >/dev/null
+	sk umount "$id" >/dev/null
+	run sk mount "$id"
+	assert_success
+	sk umount "$id" >/dev/null
+	run sk start -a "$id"
+	assert_success
+	# Without --rm, no volatile.
+	run sk run -q --name nonvolatile busybox grep -c ' / / .*volatile' /proc/self/mountinfo
+	[ "$output" = 0 ] || fail "volatile without --rm: $output"
+	sk rm nonvolatile >/dev/null
+}
+
 @test "run applies the spec: user, workdir, env, hostname, read-only root" {
 	run sk run -q --rm -u tester -w /tmp -e FOO=bar -h box --read-only busybox \
 		sh -c 'id -u; pwd; echo $FOO; hostname; touch /x 2>/dev/null && echo rw || echo ro'
