@@ -14,12 +14,17 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <linux/sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -422,8 +427,69 @@ int rt_cgroup_create(const struct rt_cgroup *cg, const struct rt_resources *res,
     return 0;
 }
 
+/* Moving a process into a cgroup by pid (cgroup.procs) takes the kernel's
+ * global threadgroup lock for writing, which first waits for an RCU grace
+ * period: 0 to 15 ms on an idle machine, on every container start. A thread
+ * that moves itself ("0" to a v1 hierarchy's tasks) skips that lock; so does
+ * a process born in its cgroup2 directory (clone3 with CLONE_INTO_CGROUP).
+ * The container's first process (C1) and exec's X1 join that way. */
+
+pid_t rt_cgroup_fork(const struct rt_cgroup *cg, bool *ret_in_v2)
+{
+    *ret_in_v2 = false;
+    const char *v2 = NULL;
+    for (size_t i = 0; i < cg->n; i++)
+        if (cg->dirs[i].v2)
+            v2 = cg->dirs[i].path;
+    /* clone3 is a bare system call: glibc's fork() work is not done in the
+     * child. What matters of it for a single-threaded process is the thread
+     * id glibc keeps in its thread descriptor, which the kernel writes there
+     * for us (CLONE_CHILD_SETTID) at the address glibc registered
+     * (set_tid_address), as fork() has it do. */
+    uint64_t tid_addr = 0;
+    if (!v2 || !__libc_single_threaded || prctl(PR_GET_TID_ADDRESS, &tid_addr, 0, 0, 0) < 0 ||
+        !tid_addr)
+        return fork();
+    int fd = open(v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return fork();
+    struct clone_args args = {
+        .flags = CLONE_INTO_CGROUP | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID,
+        .child_tid = tid_addr,
+        .exit_signal = SIGCHLD,
+        .cgroup = (uint64_t)fd,
+    };
+    long pid = syscall(SYS_clone3, &args, sizeof(args));
+    close(fd);
+    if (pid < 0) /* before Linux 5.7, under valgrind, a cgroup that refuses us: as always */
+        return fork();
+    *ret_in_v2 = true;
+    return (pid_t)pid;
+}
+
+int rt_cgroup_join_self(const struct rt_cgroup *cg, bool in_v2, struct sk_error *err)
+{
+    /* "0" in tasks moves the calling thread only: the whole process when it
+     * has no other. */
+    bool alone = __libc_single_threaded;
+    char pid[24];
+    snprintf(pid, sizeof(pid), "%d", (int)getpid());
+    for (size_t i = 0; i < cg->n; i++) {
+        const struct rt_cgroup_dir *d = &cg->dirs[i];
+        if (d->v2 && in_v2)
+            continue;
+        int r = d->v2 || !alone ? rt_cgroup_write(d->path, "cgroup.procs", pid, err)
+                                : rt_cgroup_write(d->path, "tasks", "0", err);
+        if (r < 0)
+            return sk_error_prefix(err, "join cgroup");
+    }
+    return 0;
+}
+
 int rt_cgroup_add_pid(const struct rt_cgroup *cg, pid_t pid, struct sk_error *err)
 {
+    if (pid == getpid())
+        return rt_cgroup_join_self(cg, false, err);
     char buf[24];
     snprintf(buf, sizeof(buf), "%d", (int)pid);
     for (size_t i = 0; i < cg->n; i++)

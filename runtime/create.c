@@ -179,8 +179,7 @@ static int drive_init(const char *id, struct created *c, const char *console_soc
                       int sync_fd, bool *c1_reaped, pid_t *ret_pid, struct sk_error *err)
 {
     const struct rt_spec *s = c->spec;
-    if (rt_cgroup_add_pid(&c->cg, c1, err) < 0 ||
-        rt_sync_send(sync_fd, RT_SYNC_GO, 0, NULL, err) < 0)
+    if (rt_sync_send(sync_fd, RT_SYNC_GO, 0, NULL, err) < 0) /* C1 joins its cgroups */
         return -1;
     for (;;) {
         struct rt_sync_msg m;
@@ -320,15 +319,19 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
     }
     fflush(stdout);
     fflush(stderr);
-    c1 = fork();
+    bool in_v2 = false;
+    c1 = rt_cgroup_fork(&c->cg, &in_v2);
     if (c1 < 0) {
         sk_error_errno(err, errno, "fork");
         goto out;
     }
     if (c1 == 0) {
         close(sv[0]);
-        struct rt_init_args a = {
-            .spec = s, .cgroup = &c->cg, .sync_fd = sv[1], .listen_fd = listen_fd};
+        struct rt_init_args a = {.spec = s,
+                                 .cgroup = &c->cg,
+                                 .in_cgroup_v2 = in_v2,
+                                 .sync_fd = sv[1],
+                                 .listen_fd = listen_fd};
         rt_init_stage1(&a);
     }
     close(sv[1]);

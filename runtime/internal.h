@@ -273,7 +273,15 @@ int rt_cgroup_plan(const char *cgroups_path, struct rt_cgroup *ret, struct sk_er
 /* mkdir the directories and apply the resources. */
 int rt_cgroup_create(const struct rt_cgroup *cg, const struct rt_resources *res, char ***warnings,
                      struct sk_error *err);
+/* Move pid into every directory (the caller itself: as rt_cgroup_join_self). */
 int rt_cgroup_add_pid(const struct rt_cgroup *cg, pid_t pid, struct sk_error *err);
+/* fork(), the child born in the cgroup2 directory when there is one and the
+ * kernel can (clone3 CLONE_INTO_CGROUP; *ret_in_v2 then true, in both). */
+pid_t rt_cgroup_fork(const struct rt_cgroup *cg, bool *ret_in_v2);
+/* The calling process joins every directory (but the cgroup2 one when
+ * in_v2): v1 ones through tasks when it is single-threaded, without the
+ * kernel's global lock that a move by pid waits on. */
+int rt_cgroup_join_self(const struct rt_cgroup *cg, bool in_v2, struct sk_error *err);
 /* Pids in the container's cgroup (*ret NULL when none). */
 int rt_cgroup_pids(const struct rt_cgroup *cg, pid_t **ret, size_t *ret_n, struct sk_error *err);
 int rt_cgroup_signal_all(const struct rt_cgroup *cg, int sig, struct sk_error *err);
@@ -472,6 +480,7 @@ int rt_tty_relay(int master, pid_t pid, int *ret_wait_status);
 struct rt_init_args {
     const struct rt_spec *spec;
     const struct rt_cgroup *cgroup;
+    bool in_cgroup_v2; /* born in the cgroup2 directory (rt_cgroup_fork) */
     int sync_fd;   /* to P */
     int listen_fd; /* start.sock */
 };

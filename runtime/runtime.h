@@ -21,7 +21,8 @@
  *   P  skiff runtime create. Re-executes itself from a sealed memfd copy of
  *      its binary first (runtime_reexec_sealed, CVE-2019-5736), so no
  *      container process can ever reach skiff's binary through /proc/PID/exe.
- *   C1 forked by P. Waits until P has put it in the container's cgroups, then
+ *   C1 forked by P (born in the container's cgroup2 directory when the kernel
+ *      can). Joins the container's cgroups itself (rt_cgroup_join_self), then
  *      joins the namespaces given by path (all but user), enters the user
  *      namespace (joins it, or unshares it and asks P to write uid_map and
  *      gid_map, as root may), unshares the remaining new namespaces and forks
