@@ -11,6 +11,8 @@ vg() {
 setup() {
 	skiff_setup
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	# ASan's runtime and valgrind's cannot share a process.
+	! ldd "$SKIFF" 2>/dev/null | grep -q libasan || skip "an ASan build: valgrind cannot run it"
 }
 
 @test "pull, images, inspect, tag, rmi are valgrind-clean" {
