@@ -13,7 +13,8 @@
  * The init process gone (or its pid reused: the start time differs) ->
  * stopped; start.sock still there -> created (the init waits on it); else
  * running. Mutations (create, start, kill, delete) hold a flock on the
- * directory.
+ * directory. <root>/.cache/seccomp/ keeps compiled seccomp filters
+ * (seccomp.c); runtime_list skips it, as every name starting with a dot.
  *
  * Processes of `create` (runtime/create.c is the parent side, init.c the
  * container side):
