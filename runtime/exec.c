@@ -280,6 +280,9 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     proc.caps.ambient &= own;
     if (rt_cgroup_from_json(json_object_get(state, "cgroup"), &cg, err) < 0)
         goto out;
+    /* Before the fork, from the cache create filled (rt_seccomp_compile). */
+    if (spec->seccomp && rt_seccomp_compile(spec->seccomp, root, err) < 0)
+        goto out;
     /* X2 becomes our child when X1 exits: we wait for it, or (detached)
      * learn why it failed. */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
