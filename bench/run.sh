@@ -175,7 +175,7 @@ rm -rf "$BENCH_DIR/probe"
 # --------------------------------------------------------------------------
 REGISTRY_UP=
 RUNTIMES=(skiff-runtime crun runc)
-VOL=$RUN/tmpfs
+VOL=
 
 cleanup() {
     local rc=$?
@@ -185,7 +185,7 @@ cleanup() {
     # Containers (and their cgroups) an interrupted run left behind.
     if declare -F tool >/dev/null; then
         for r in "${RUNTIMES[@]}"; do
-            [[ -d $VOL/state/$r ]] || continue
+            [[ -n $VOL && -d $VOL/state/$r ]] || continue
             for id in $(tool "$r" list -q 2>/dev/null); do
                 tool "$r" delete --force "$id" >/dev/null 2>&1
             done
@@ -197,6 +197,7 @@ cleanup() {
             done
         done
     fi
+    [[ -n $VOL ]] && remove_tree "$VOL"
     remove_tree "$RUN"
     if [[ -n $REGISTRY_UP ]]; then
         "$SRC/tests/fixtures/registry.sh" down "$FIXTURES" >/dev/null 2>&1 ||
@@ -215,12 +216,13 @@ trap 'exit 143' TERM
 # registry, stores, configuration
 # --------------------------------------------------------------------------
 remove_tree "$RUN"
-mkdir -p "$RUN/conf/net" "$RUN/times" "$RUN/logs" "$RUN/tmpfs" "$FIXTURES"
+mkdir -p "$RUN/conf/net" "$RUN/times" "$RUN/logs" "$FIXTURES"
 # What lives in /run by default (run state: skiff's and podman's runroots,
-# podman's tmpdir, the runtimes' state roots) goes on a tmpfs, as it does
-# there; the stores stay on BENCH_DIR's file system.
-mount -t tmpfs -o mode=0700,size=512m skiff-bench-run "$RUN/tmpfs"
-VOL=$RUN/tmpfs
+# podman's tmpdir, the runtimes' state roots) goes to a tmpfs, as /run is on
+# most systems: one mounted for the run on a short path (podman refuses a
+# runroot path of 50 characters or more).
+VOL=$(mktemp -d /tmp/skiff-bench.XXXXXX)
+mount -t tmpfs -o mode=0700,size=512m skiff-bench-run "$VOL"
 mkdir -p "$VOL/state"
 
 log "starting the fixture registries (tests/fixtures/registry.sh, state in $FIXTURES)"
@@ -385,10 +387,8 @@ done
 log "in a row: $IN_A_ROW containers per command"
 for n in "${ALL[@]}"; do
     t0=${EPOCHREALTIME/./}
-    for ((i = 0; i < IN_A_ROW; i++)); do
-        start "$n" >"$RUN/out" 2>"$RUN/err" || die "$n: $(tail -n 3 "$RUN/err" | tr '\n' ' ')"
-    done
-    echo $((${EPOCHREALTIME/./} - t0)) >"$RUN/times/row.$n"
+    for ((i = 0; i < IN_A_ROW; i++)); do timed row "$n"; done
+    echo $((${EPOCHREALTIME/./} - t0)) >"$RUN/times/rowtotal.$n"
 done
 
 # Peak RSS: /usr/bin/time's %M, the largest maximum resident set of the
@@ -418,6 +418,10 @@ for r in "${RUNTIMES[@]}"; do
     [[ $c -eq 0 ]] || die "$r: $c containers left after run"
 done
 
+# The raw numbers stay for a closer look: one file per phase and command,
+# one value per line (microseconds; kB for rss).
+rm -rf "$BENCH_DIR/last-times"
+cp -r "$RUN/times" "$BENCH_DIR/last-times"
 "$PY" - "$RUN/times" "$ROUNDS" "$IN_A_ROW" "$RSS_ROUNDS" "$SKIFF" "$IMAGE" \
     "${SKIFF_BENCH_CGROUP_NS:+private mount namespace with a v1 hugetlb hierarchy}" \
     <<'EOF' | tee "$BENCH_DIR/last-report.txt"
@@ -431,17 +435,19 @@ names = ['skiff', 'podman', 'skiff-runtime', 'crun', 'runc']
 labels = {'skiff': 'skiff run --rm IMAGE true', 'podman': 'podman run --rm --network none IMAGE true',
           'skiff-runtime': 'skiff-runtime run BUNDLE', 'crun': 'crun run BUNDLE',
           'runc': 'runc run BUNDLE'}
-med, row_total, rss = {}, {}, {}
+med, row_total, row_med, rss = {}, {}, {}, {}
 table = []
 for n in names:
     ts = [t / 1000.0 for t in load('pair.' + n)]  # ms
     med[n] = statistics.median(ts)
-    row_total[n] = load('row.' + n)[0] / 1000.0   # ms
+    row_total[n] = load('rowtotal.' + n)[0] / 1000.0  # ms, the loop included
+    row_med[n] = statistics.median(load('row.' + n)) / 1000.0
     rss[n] = max(load('rss.' + n))                # kB
     table.append([labels[n], '%.1f' % med[n], '%.1f-%.1f' % (min(ts), max(ts)),
-                  '%.2f' % (row_total[n] / 1000), '%.1f' % (row_total[n] / row), '%d' % rss[n]])
-hdr = ['command', 'median (ms)', 'min-max (ms)', '%d in a row (s)' % row, 'per container (ms)',
-       'peak RSS (kB)']
+                  '%.2f' % (row_total[n] / 1000), '%.1f' % (row_total[n] / row),
+                  '%.1f' % row_med[n], '%d' % rss[n]])
+hdr = ['command', 'rounds median (ms)', 'rounds min-max', '%d in a row (s)' % row,
+       'row mean (ms)', 'row median (ms)', 'peak RSS (kB)']
 w = [max(len(str(x)) for x in col) for col in zip(hdr, *table)]
 f = '  '.join('%%-%ds' % x for x in w)
 print()
@@ -455,7 +461,7 @@ print(f % tuple('-' * x for x in w))
 for r in table:
     print(f % tuple(r))
 print()
-print('ratios                      median    in a row')
+print('ratios                      median    in a row (total)')
 for a, b in [('skiff', 'podman'), ('skiff-runtime', 'crun'), ('skiff-runtime', 'runc')]:
     print('  %-24s  %.3fx    %.3fx' % (a + ' / ' + b, med[a] / med[b], row_total[a] / row_total[b]))
 print()
