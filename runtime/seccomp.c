@@ -427,7 +427,10 @@ static int cache_read(int dirfd, const char *name, const char *key, size_t keyle
 {
     _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+    /* Ours and nobody else's to write, like the directory (checked by the
+     * caller): a filter is only as trustworthy as the file it comes from. */
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 022))
         return -1;
     size_t size = (size_t)st.st_size;
     if (size <= keylen + 1 || size > keylen + 1 + BPF_MAXINSNS * sizeof(struct sock_filter) ||
@@ -474,7 +477,9 @@ int rt_seccomp_compile(struct rt_seccomp *s, const char *cache_root, struct sk_e
     snprintf(name, sizeof(name), "%016llx", (unsigned long long)key_hash(key, keylen));
     _cleanup_free_ char *dir = sk_asprintf("%s/" CACHE_DIR, cache_root);
     _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dirfd >= 0 && cache_read(dirfd, name, key, keylen, &s->bpf, &s->bpf_len) == 0)
+    struct stat st;
+    if (dirfd >= 0 && fstat(dirfd, &st) == 0 && st.st_uid == geteuid() && !(st.st_mode & 022) &&
+        cache_read(dirfd, name, key, keylen, &s->bpf, &s->bpf_len) == 0)
         return 0;
     if (compile(s, &s->bpf, &s->bpf_len, err) < 0)
         return -1;

@@ -420,6 +420,12 @@ cgroup_dir() {
 	printf 'garbage' >"${cached[0]}"
 	run_sh 'mkdir /tmp/x; echo mkdir=$?'
 	[[ $output == *"Operation not permitted"*"mkdir=1"* ]] || fail "$output"
+	# An entry others may write is not trusted either: compiled again, and
+	# rewritten (a hit leaves the file alone).
+	chmod 0620 "${cached[0]}"
+	run_sh 'mkdir /tmp/x; echo mkdir=$?'
+	[[ $output == *"mkdir=1"* ]] || fail "$output"
+	[ "$(stat -c %a "${cached[0]}")" = 600 ] || fail "group-writable entry used"
 	# Another errno is another program, not the cached one.
 	config '.linux.seccomp.syscalls[0].errnoRet = 13'
 	run_sh 'mkdir /tmp/x; echo mkdir=$?'
