@@ -52,7 +52,8 @@ static bool session_send(struct session *s, char type, const void *data, size_t 
     if (s->pending_len)
         return true; /* callers only produce input when nothing is pending */
     s->pending[0] = type;
-    memcpy(s->pending + 1, data, n);
+    if (n)
+        memcpy(s->pending + 1, data, n);
     s->pending_len = n + 1;
     ssize_t w;
     do
@@ -151,10 +152,10 @@ int engine_attach_session(struct engine *e, const char *id, int fd,
                 continue;
             bool ok = n > 0 ? session_send(&s, ATTACH_STDIN, buf, (size_t)n)
                             : session_send(&s, ATTACH_STDIN_EOF, NULL, 0);
-            if (n <= 0)
+            /* A monitor gone may still have left its exit message for us:
+             * the socket is read to its end before we give up on it. */
+            if (n <= 0 || !ok)
                 in_open = false;
-            if (!ok)
-                break;
         }
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
