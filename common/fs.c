@@ -51,14 +51,16 @@ int sk_fsync_dir(const char *path)
     return fsync(fd);
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int sk_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
         ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
             return -1;
         }
         p += n;
@@ -74,7 +76,7 @@ static int write_replace(const char *path, const void *data, size_t len, mode_t 
     _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return sk_error_errno(err, errno, "create %s", tmp);
-    if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
+    if (fchmod(fd, mode) < 0 || sk_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
         int e = errno;
         unlink(tmp);
         return sk_error_errno(err, e, "write %s", path);

@@ -3,6 +3,7 @@
  * `skiff run` and `skiff start -a` get a socket connected before the
  * container starts; `skiff attach` connects to the monitor's attach socket. */
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/util.h"
 #include "engine/container.h"
@@ -25,20 +26,6 @@
 
 /* Signals a foreground run passes on to the container (podman's --sig-proxy). */
 static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-
-static bool write_all(int fd, const char *buf, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, buf, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        buf += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
 
 struct session {
     int fd;
@@ -125,9 +112,9 @@ int engine_attach_session(struct engine *e, const char *id, int fd,
             if (n <= 0)
                 break; /* the monitor is gone */
             if (msg[0] == ATTACH_STDOUT)
-                write_all(STDOUT_FILENO, msg + 1, (size_t)n - 1);
+                sk_write_all(STDOUT_FILENO, msg + 1, (size_t)n - 1);
             else if (msg[0] == ATTACH_STDERR)
-                write_all(STDERR_FILENO, msg + 1, (size_t)n - 1);
+                sk_write_all(STDERR_FILENO, msg + 1, (size_t)n - 1);
             else if (msg[0] == ATTACH_EXIT && (size_t)n == 1 + sizeof(int32_t)) {
                 int32_t c;
                 memcpy(&c, msg + 1, sizeof(c));

@@ -22,11 +22,13 @@
 /* How long a SIGKILLed init may take to be gone (D state, big memory). */
 #define KILL_WAIT_MS 10000
 
-static int lookup_running(struct engine *e, const char *what, json_t **ret, bool *ret_running,
-                          struct sk_error *err)
+/* The record, its ID in ret_id, and whether it runs (the record made true). */
+static int lookup_running(struct engine *e, const char *what, json_t **ret, char ret_id[65],
+                          bool *ret_running, struct sk_error *err)
 {
     if (storage_container_lookup(e->st, what, ret, err) < 0)
         return -1;
+    snprintf(ret_id, 65, "%s", sk_json_str(*ret, "id"));
     *ret_running = strcmp(engine_container_live_status(e, *ret), "running") == 0;
     return 0;
 }
@@ -54,10 +56,9 @@ int engine_container_stop(struct engine *e, const char *what, int timeout, char 
 {
     _cleanup_json_ json_t *rec = NULL;
     bool running;
-    if (lookup_running(e, what, &rec, &running, err) < 0)
+    if (lookup_running(e, what, &rec, ret_id, &running, err) < 0)
         return -1;
-    const char *id = sk_json_str(rec, "id");
-    snprintf(ret_id, 65, "%s", id);
+    const char *id = ret_id;
     if (!running) /* podman: stopping a stopped container is fine */
         return 0;
     json_t *state = json_object_get(rec, "state");
@@ -82,10 +83,9 @@ int engine_container_kill(struct engine *e, const char *what, int sig, char ret_
 {
     _cleanup_json_ json_t *rec = NULL;
     bool running;
-    if (lookup_running(e, what, &rec, &running, err) < 0)
+    if (lookup_running(e, what, &rec, ret_id, &running, err) < 0)
         return -1;
-    const char *id = sk_json_str(rec, "id");
-    snprintf(ret_id, 65, "%s", id);
+    const char *id = ret_id;
     if (!running)
         return sk_error_set(err, EINVAL,
                             "can only kill running containers. %.12s is in state %s: container "

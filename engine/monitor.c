@@ -100,21 +100,6 @@ int engine_monitor_lock(struct engine *e, const char *id, bool wait, struct sk_l
 
 static void close_fd(int *fd) { mon_close(fd); }
 
-static bool write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 /* One report line to S; newlines in messages would break the framing. */
 static void report(struct mon *m, char kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -136,7 +121,7 @@ static void report(struct mon *m, char kind, const char *fmt, ...)
         if (line[i] == '\n')
             line[i] = ' ';
     line[len++] = '\n';
-    write_all(m->report_fd, line, len);
+    sk_write_all(m->report_fd, line, len);
 }
 
 static int state_update(struct mon *m, json_t *fields)
@@ -294,7 +279,7 @@ static void worker_warn(void *data, const char *msg)
     for (char *p = line + 2; *p && p[1]; p++)
         if (*p == '\n')
             *p = ' ';
-    write_all(fd, line, strlen(line));
+    sk_write_all(fd, line, strlen(line));
 }
 
 static void worker_report_error(int rep, const struct sk_error *err)
@@ -303,7 +288,7 @@ static void worker_report_error(int rep, const struct sk_error *err)
     for (char *p = line + 2; *p && p[1]; p++)
         if (*p == '\n')
             *p = ' ';
-    write_all(rep, line, strlen(line));
+    sk_write_all(rep, line, strlen(line));
 }
 
 /* The forked W: the container's stdio in place, then W becomes a sealed memfd
@@ -357,7 +342,7 @@ int engine_monitor_worker(struct engine *e, const char *id, bool tty, int rep, i
     }
     char line[64];
     int n = snprintf(line, sizeof(line), "S %lld\n", sk_json_int(state, "pid", 0));
-    write_all(rep, line, (size_t)n);
+    sk_write_all(rep, line, (size_t)n);
     return 0;
 }
 

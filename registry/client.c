@@ -1,5 +1,6 @@
 #include "registry/client.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/util.h"
 #include "registry/auth.h"
@@ -138,21 +139,6 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ctx)
     return n;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static size_t on_body(char *buf, size_t size, size_t nitems, void *ctx)
 {
     struct exchange *x = ctx;
@@ -170,10 +156,9 @@ static size_t on_body(char *buf, size_t size, size_t nitems, void *ctx)
             x->oversize = true;
             return 0;
         }
-        int r = write_all(x->fd, buf, n);
-        if (r < 0) {
+        if (sk_write_all(x->fd, buf, n) < 0) {
             x->write_failed = true;
-            x->write_errno = -r;
+            x->write_errno = errno;
             return 0;
         }
         sk_hasher_update(x->hasher, buf, n);

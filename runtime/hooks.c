@@ -5,6 +5,7 @@
  * moments. */
 #include "runtime/internal.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -26,16 +27,7 @@ static void write_all_ignoring_epipe(int fd, const char *s)
 {
     struct sigaction ign = {.sa_handler = SIG_IGN}, old;
     sigaction(SIGPIPE, &ign, &old);
-    size_t len = strlen(s);
-    while (len > 0) {
-        ssize_t n = write(fd, s, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        s += n;
-        len -= (size_t)n;
-    }
+    sk_write_all(fd, s, strlen(s));
     sigaction(SIGPIPE, &old, NULL);
 }
 

@@ -7,6 +7,7 @@
  * foreground run without one, relays it to its own stdio. */
 #include "runtime/internal.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -111,20 +112,6 @@ static void copy_winsize(int master)
         ioctl(master, TIOCSWINSZ, &ws);
 }
 
-static bool write_all(int fd, const char *buf, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, buf, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        buf += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 /* Copy what the master has now to stdout; false at its end (EIO: every
  * slave fd closed). */
 static bool drain_master(int master)
@@ -138,7 +125,7 @@ static bool drain_master(int master)
             return true;
         if (n <= 0)
             return false;
-        write_all(STDOUT_FILENO, buf, (size_t)n);
+        sk_write_all(STDOUT_FILENO, buf, (size_t)n);
     }
 }
 
@@ -172,7 +159,7 @@ int rt_tty_relay(int master, pid_t pid, int *ret_wait_status)
             char buf[8192];
             ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
             if (n > 0)
-                write_all(master, buf, (size_t)n);
+                sk_write_all(master, buf, (size_t)n);
             else if (n == 0 || errno != EINTR)
                 in_open = false;
         }
