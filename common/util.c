@@ -1,5 +1,6 @@
 #include "common/util.h"
 #include "common/cleanup.h"
+#include "common/timeutil.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,24 +126,9 @@ void sk_format_size(double bytes, char *buf, size_t len)
 
 void sk_format_ago(long long s, char *buf, size_t len)
 {
-    if (s < 1)
-        snprintf(buf, len, "Less than a second ago");
-    else if (s < 60)
-        snprintf(buf, len, "%lld second%s ago", s, s == 1 ? "" : "s");
-    else if (s < 3600)
-        snprintf(buf, len, "%lld minute%s ago", s / 60, s / 60 == 1 ? "" : "s");
-    else if (s < 2 * 3600)
-        snprintf(buf, len, "About an hour ago");
-    else if (s < 48 * 3600)
-        snprintf(buf, len, "%lld hours ago", s / 3600);
-    else if (s < 14 * 86400)
-        snprintf(buf, len, "%lld days ago", s / 86400);
-    else if (s < 60 * 86400)
-        snprintf(buf, len, "%lld weeks ago", s / (7 * 86400));
-    else if (s < 2 * 365 * 86400)
-        snprintf(buf, len, "%lld months ago", s / (30 * 86400));
-    else
-        snprintf(buf, len, "%lld years ago", s / (365 * 86400));
+    char d[48];
+    sk_human_duration(s * SK_NSEC_PER_SEC, d, sizeof(d));
+    snprintf(buf, len, "%s ago", d);
 }
 
 void sk_format_rfc3339(long long sec, long nsec, char *buf, size_t len)

@@ -24,7 +24,7 @@ bool sk_strv_contains(char *const *v, const char *s);
 
 /* Human-readable sizes like podman's ("5.2 MB", "837 kB", decimal units). */
 void sk_format_size(double bytes, char *buf, size_t len);
-/* "About an hour ago", "3 days ago"... as podman prints CREATED. */
+/* podman's CREATED: sk_human_duration + " ago" ("About an hour ago", "3 days ago"). */
 void sk_format_ago(long long seconds_ago, char *buf, size_t len);
 
 /* Unix time in seconds as RFC 3339 UTC with nanoseconds ("2026-11-22T05:50:11.123456789Z"). */
