@@ -108,6 +108,7 @@ int cmd_mount(const struct cmd_globals *g, int argc, char **argv);
 int cmd_umount(const struct cmd_globals *g, int argc, char **argv);
 int cmd_rm(const struct cmd_globals *g, int argc, char **argv);
 int cmd_ps(const struct cmd_globals *g, int argc, char **argv);
+int cmd_logs(const struct cmd_globals *g, int argc, char **argv);
 int cmd_container(const struct cmd_globals *g, int argc, char **argv);
 int cmd_container_inspect(const struct cmd_globals *g, int argc, char **argv);
 int cmd_pull(const struct cmd_globals *g, int argc, char **argv);

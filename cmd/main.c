@@ -148,6 +148,17 @@ const struct cmd cmd_table_of_commands[] = {
      "  --no-trunc             full IDs and commands\n"
      "  -n, --noheading        no header line\n"
      "  -q, --quiet            only IDs\n"},
+    {"logs", cmd_logs, "Fetch the logs of one or more containers",
+     "skiff logs [options] CONTAINER [CONTAINER...]\n\n"
+     "Options:\n"
+     "  -f, --follow           follow the log until the container stops\n"
+     "  -l, --latest           the newest container\n"
+     "  -n, --names            with several containers, prefix lines with names, not IDs\n"
+     "  --since TIME           lines after TIME: RFC 3339, 2006-01-02[T15:04:05], a Unix\n"
+     "                         time or a duration before now (10m, 1h30m)\n"
+     "  --tail N               the last N lines (default -1: all)\n"
+     "  -t, --timestamps       prefix lines with their time\n"
+     "  --until TIME           lines up to TIME (a duration: after now)\n"},
     {"container", cmd_container,
      "Manage containers (create, exec, init, inspect, ls, mount, rm, umount)",
      "skiff container COMMAND\n\n"
