@@ -10,6 +10,7 @@
 #include "common/util.h"
 #include "engine/monitor.h"
 #include "engine/spec.h"
+#include "engine/state.h"
 #include "storage/container.h"
 
 #include <errno.h>
@@ -118,12 +119,6 @@ int engine_container_create(struct engine *e, const struct engine_create_opts *o
         return -1;
     snprintf(ret_id, 65, "%s", sk_json_str(rec, "id"));
     return 0;
-}
-
-static const char *status_of(json_t *rec)
-{
-    const char *s = sk_json_str(json_object_get(rec, "state"), "status");
-    return s ? s : "created";
 }
 
 static int lookup(struct engine *e, const char *what, json_t **ret, struct sk_error *err)
@@ -370,7 +365,6 @@ int engine_container_inspect(struct engine *e, const char *what, json_t **ret,
     _cleanup_free_ char *work = sk_asprintf("%s/work", dir);
     _cleanup_free_ char *merged = sk_asprintf("%s/merged", dir);
     bool mounted = storage_container_mount_count(e->st, id) > 0;
-    const char *status = status_of(rec);
     char hostname[13];
     snprintf(hostname, sizeof(hostname), "%.12s", id);
     json_t *args = json_array();
@@ -382,14 +376,12 @@ int engine_container_inspect(struct engine *e, const char *what, json_t **ret,
     if (json_is_array(json_object_get(flags, "env")))
         json_array_extend(env, json_object_get(flags, "env"));
     json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:o, s:{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s},"
+        "{s:s, s:s, s:s, s:o, s:o,"
         " s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:o, s:s, s:s,"
         " s:{s:s, s:{s:o, s:s, s:s, s:s?}}}",
         "Id", id, "Created", sk_json_str(rec, "created") ?: "", "Path",
-        json_string_value(json_array_get(cmd, 0)) ?: "", "Args", args, "State", "Status", status,
-        "Running", 0, "Paused", 0, "Restarting", 0, "OOMKilled", 0, "Dead", 0, "Pid", 0,
-        "ExitCode", 0, "Error", "", "StartedAt", "0001-01-01T00:00:00Z", "FinishedAt",
-        "0001-01-01T00:00:00Z", "Image", sk_json_str(rec, "image") ?: "", "ImageName",
+        json_string_value(json_array_get(cmd, 0)) ?: "", "Args", args, "State",
+        engine_container_state(e, rec), "Image", sk_json_str(rec, "image") ?: "", "ImageName",
         sk_json_str(config, "imageName") ?: "", "Rootfs", "", "Name", sk_json_str(rec, "name"),
         "RestartCount", 0, "Driver", sk_json_str(rec, "driver") ?: "overlay", "OCIConfigPath",
         "", "Mounts", inspect_mounts(flags),
