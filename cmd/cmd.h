@@ -57,10 +57,14 @@ void cmd_print_json(json_t *j);
 char *cmd_format_row(const char *format, json_t *fields);
 bool cmd_format_is_table(const char *format);
 
-/* A simple column printer: rows of cells, widths computed at the end. */
+/* A simple column printer: rows of cells, widths computed at the end; two
+ * spaces between columns. min_width: a column is at least that wide, spaces
+ * included (podman's tables: CMD_TABLE_PODMAN_MIN_WIDTH). */
+#define CMD_TABLE_PODMAN_MIN_WIDTH 12
 struct cmd_table {
     char ***rows;
     size_t nrows, ncols;
+    size_t min_width;
 };
 void cmd_table_add(struct cmd_table *t, ...); /* NULL-terminated cells */
 void cmd_table_print(struct cmd_table *t, FILE *f);

@@ -230,7 +230,8 @@ void cmd_table_print(struct cmd_table *t, FILE *f)
     for (size_t r = 0; r < t->nrows; r++) {
         for (size_t c = 0; t->rows[r][c]; c++) {
             if (t->rows[r][c + 1])
-                fprintf(f, "%-*s  ", (int)w[c], t->rows[r][c]);
+                fprintf(f, "%-*s", (int)(w[c] + 2 > t->min_width ? w[c] + 2 : t->min_width),
+                        t->rows[r][c]);
             else
                 fputs(t->rows[r][c], f);
         }

@@ -148,6 +148,27 @@ void sk_time_format_log(const struct sk_time *t, char *buf, size_t len)
     snprintf(buf, len, "%s.%09ld%s", base, nsec, zone);
 }
 
+void sk_time_format_go(long long ns, char *buf, size_t len)
+{
+    time_t sec = (time_t)(ns / SK_NSEC_PER_SEC);
+    long nsec = (long)(ns % SK_NSEC_PER_SEC);
+    if (nsec < 0) {
+        nsec += SK_NSEC_PER_SEC;
+        sec--;
+    }
+    struct tm tm;
+    localtime_r(&sec, &tm);
+    char base[64], zone[64], frac[16] = "";
+    strftime(base, sizeof(base), "%Y-%m-%d %H:%M:%S", &tm);
+    strftime(zone, sizeof(zone), "%z %Z", &tm);
+    if (nsec) {
+        snprintf(frac, sizeof(frac), ".%09ld", nsec);
+        for (size_t n = strlen(frac); n > 1 && frac[n - 1] == '0'; n--)
+            frac[n - 1] = '\0';
+    }
+    snprintf(buf, len, "%s%s %s", base, frac, zone);
+}
+
 /* ---- Go durations --------------------------------------------------------- */
 
 static const struct {

@@ -30,6 +30,10 @@ void sk_time_format_rfc3339_nano(const struct sk_time *t, char *buf, size_t len)
 /* podman's log time: always 9 fraction digits ("2026-11-22T10:00:00.500000000Z"). */
 void sk_time_format_log(const struct sk_time *t, char *buf, size_t len);
 
+/* Go's time.Time.String in local time ("2026-11-22 08:25:51.873555274 +0000 UTC"),
+ * as podman's templates print times. */
+void sk_time_format_go(long long ns, char *buf, size_t len);
+
 /* Go's time.ParseDuration ("300ms", "-1.5h", "2h45m", "0"). -1 when malformed
  * or out of range. */
 int sk_duration_parse(const char *s, long long *ret_ns);
