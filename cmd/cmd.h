@@ -67,6 +67,8 @@ struct cmd_table {
     size_t min_width;
 };
 void cmd_table_add(struct cmd_table *t, ...); /* NULL-terminated cells */
+/* A row of malloc'd cells (NULL-terminated array), which the table takes. */
+void cmd_table_add_row(struct cmd_table *t, char **cells);
 void cmd_table_print(struct cmd_table *t, FILE *f);
 
 /* Pull progress for the engine's events (bars on a TTY, lines otherwise). */
@@ -113,6 +115,7 @@ int cmd_umount(const struct cmd_globals *g, int argc, char **argv);
 int cmd_rm(const struct cmd_globals *g, int argc, char **argv);
 int cmd_ps(const struct cmd_globals *g, int argc, char **argv);
 int cmd_logs(const struct cmd_globals *g, int argc, char **argv);
+int cmd_top(const struct cmd_globals *g, int argc, char **argv);
 int cmd_container(const struct cmd_globals *g, int argc, char **argv);
 int cmd_container_inspect(const struct cmd_globals *g, int argc, char **argv);
 int cmd_pull(const struct cmd_globals *g, int argc, char **argv);

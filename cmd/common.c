@@ -214,10 +214,16 @@ void cmd_table_add(struct cmd_table *t, ...)
     for (size_t i = 0; i < n; i++)
         row[i] = sk_strdup(va_arg(ap, const char *));
     va_end(ap);
+    cmd_table_add_row(t, row);
+}
+
+void cmd_table_add_row(struct cmd_table *t, char **cells)
+{
+    size_t n = sk_strv_len(cells);
     if (n > t->ncols)
         t->ncols = n;
     t->rows = sk_realloc(t->rows, (t->nrows + 1) * sizeof(char **));
-    t->rows[t->nrows++] = row;
+    t->rows[t->nrows++] = cells;
 }
 
 void cmd_table_print(struct cmd_table *t, FILE *f)

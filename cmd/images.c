@@ -155,7 +155,7 @@ int cmd_images(const struct cmd_globals *g, int argc, char **argv)
         free(recs);
         return 0;
     }
-    struct cmd_table t = {0};
+    struct cmd_table t = {.min_width = CMD_TABLE_PODMAN_MIN_WIDTH};
     if (!quiet && !noheading && (!format || cmd_format_is_table(format)) && !format)
         digests ? cmd_table_add(&t, "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE",
                                 NULL)

@@ -165,6 +165,15 @@ const struct cmd cmd_table_of_commands[] = {
      "  --tail N               the last N lines (default -1: all)\n"
      "  -t, --timestamps       prefix lines with their time\n"
      "  --until TIME           lines up to TIME (a duration: after now)\n"},
+    {"top", cmd_top, "Display the running processes of a container",
+     "skiff top [options] CONTAINER [DESCRIPTOR...]\n\n"
+     "Descriptors (ps(1) AIX format, comma- or space-separated; default\n"
+     "user pid ppid pcpu etime tty time args): args, capamb, capbnd, capeff, capinh,\n"
+     "capprm, comm, etime, group, groups, hgroup, hgroups, hpid, huid, huser, label,\n"
+     "nice, pcpu, pgid, pid, ppid, rgroup, rss, ruser, seccomp, state, stime, time,\n"
+     "tty, uid, user, vsz; codes as %C %G %P %U %a %c %g %n %p %r %t %u %x %y %z.\n\n"
+     "Options:\n"
+     "  -l, --latest           the newest container (then all arguments are descriptors)\n"},
     {"container", cmd_container,
      "Manage containers (create, exec, init, inspect, ls, mount, rm, umount)",
      "skiff container COMMAND\n\n"

@@ -120,8 +120,7 @@ static int open_in_root(int rootfd, const char *path)
     return SK_STEAL_FD(cur);
 }
 
-/* Read /etc/passwd or /etc/group of the rootfs; a missing file is empty. */
-static int read_rootfs_file(const char *rootfs, const char *path, char **ret, struct sk_error *err)
+int spec_read_rootfs_file(const char *rootfs, const char *path, char **ret, struct sk_error *err)
 {
     _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)
@@ -288,8 +287,8 @@ static int resolve_user(const char *rootfs, const char *spec, struct exec_user *
     if (group)
         *group++ = '\0';
     _cleanup_free_ char *passwd = NULL, *groups = NULL;
-    if (read_rootfs_file(rootfs, "etc/passwd", &passwd, err) < 0 ||
-        read_rootfs_file(rootfs, "etc/group", &groups, err) < 0)
+    if (spec_read_rootfs_file(rootfs, "etc/passwd", &passwd, err) < 0 ||
+        spec_read_rootfs_file(rootfs, "etc/group", &groups, err) < 0)
         return -1;
     uint32_t id;
     if (parse_id(copy, &id)) {

@@ -74,4 +74,9 @@ int spec_stop_signal(const json_t *image_config, const json_t *flags);
  * else the first 12 characters of the ID. Caller frees. */
 char *spec_hostname(const struct spec_context *ctx);
 
+/* Read a file of the rootfs (path relative to it, e.g. "etc/passwd"), every
+ * symlink resolved inside the rootfs; a missing file reads as empty. rootfs
+ * may be a container's live root, "/proc/PID/root". */
+int spec_read_rootfs_file(const char *rootfs, const char *path, char **ret, struct sk_error *err);
+
 #endif
