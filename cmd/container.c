@@ -101,11 +101,15 @@ struct rm_opts {
     int timeout;
 };
 
-static int rm_one(struct engine *e, const char *what, void *data, char id[65],
-                  struct sk_error *err)
+/* podman rm's exit codes: 1 once a container did not exist, else 2 when one
+ * is running (or otherwise busy), else 125. */
+static int rm_status(int status, const struct sk_error *err)
 {
-    const struct rm_opts *o = data;
-    return engine_container_remove(e, what, o->force, o->timeout, id, err);
+    if (status == 1 || err->code == ENOENT)
+        return 1;
+    if (err->code == EBUSY)
+        return 2;
+    return status ? status : EXIT_ENGINE;
 }
 
 int cmd_rm(const struct cmd_globals *g, int argc, char **argv)
@@ -135,13 +139,43 @@ int cmd_rm(const struct cmd_globals *g, int argc, char **argv)
     }
     if (timed && !o.force)
         return cmd_failf("rm: --force must be specified to use the --time option");
-    if (all && argc == optind) { /* rm -a with nothing to remove is fine */
-        _cleanup_engine_ struct engine *e = NULL;
-        if ((rc = cmd_open_engine(g, &e)))
-            return rc;
+    int n = argc - optind;
+    if (!all && !latest && n == 0)
+        return cmd_failf("rm: requires at least one container name or ID (or --all)");
+    if ((all || latest) && n > 0)
+        return cmd_failf("rm: --all and --latest take no container names");
+    _cleanup_engine_ struct engine *e = NULL;
+    if ((rc = cmd_open_engine(g, &e)))
+        return rc;
+    struct sk_error err = {0};
+    _cleanup_strv_ char **targets = NULL;
+    if (all || latest) {
+        if (!(targets = all_ids(e, &err)))
+            return cmd_fail(&err);
+        if (latest && targets[0] && targets[1]) { /* newest first */
+            free(targets[1]);
+            targets[1] = NULL;
+        }
+    } else {
+        for (int i = optind; i < argc; i++)
+            sk_strv_push(&targets, argv[i]);
     }
-    return cmd_run_on_containers(g, "rm", argc - optind, argv + optind, all, latest, &o, ignore,
-                                 rm_one, true, 1);
+    /* Every container is tried: a running one (without --force) or a missing
+     * one is reported and the others are still removed. */
+    int status = 0;
+    for (size_t i = 0; targets && targets[i]; i++) {
+        char id[65];
+        sk_error_clear(&err);
+        if (engine_container_remove(e, targets[i], o.force, o.timeout, id, &err) < 0) {
+            if (ignore && err.code == ENOENT)
+                continue;
+            cmd_fail(&err);
+            status = rm_status(status, &err);
+            continue;
+        }
+        printf("%s\n", all || latest ? id : targets[i]);
+    }
+    return status;
 }
 
 static int umount_one(struct engine *e, const char *what, void *data, char id[65],
@@ -265,8 +299,8 @@ int cmd_container(const struct cmd_globals *g, int argc, char **argv)
         {"create", cmd_create}, {"init", cmd_init},   {"mount", cmd_mount},
         {"umount", cmd_umount}, {"unmount", cmd_umount}, {"rm", cmd_rm},
         {"ps", cmd_ps},         {"ls", cmd_ps},       {"list", cmd_ps},
-        {"inspect", cmd_container_inspect},
-        {"exec", cmd_exec},
+        {"inspect", cmd_container_inspect}, {"exec", cmd_exec},
+        {"prune", cmd_container_prune}, {"logs", cmd_logs}, {"top", cmd_top},
     };
     for (size_t i = 0; i < SK_ARRAY_SIZE(subs); i++)
         if (strcmp(argv[1], subs[i].name) == 0)

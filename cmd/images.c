@@ -321,21 +321,30 @@ int cmd_rmi(const struct cmd_globals *g, int argc, char **argv)
         size_t i;
         json_t *img;
         json_array_foreach(images, i, img) sk_strv_push(&targets, sk_json_str(img, "id"));
-        force = true;
     } else {
         for (int i = optind; i < argc; i++)
             sk_strv_push(&targets, argv[i]);
     }
+    /* podman's exit codes: 1 once an image did not exist, else 2 when one is
+     * in use by a container, else 125. */
     int status = 0;
     for (size_t i = 0; targets && targets[i]; i++) {
         sk_error_clear(&err);
-        if (engine_image_remove(e, targets[i], force, &report, &err) < 0) {
-            if (ignore && err.code == ENOENT)
-                continue;
-            status = cmd_fail(&err);
-            if (err.code == ENOENT && status)
-                status = 1; /* podman: 1 when an image was not found */
-        }
+        /* -a removes every name of an image, but without --force leaves the
+         * images containers use (and their containers) alone. */
+        int r = all && !force ? engine_image_remove_unused(e, targets[i], &report, &err)
+                              : engine_image_remove(e, targets[i], force, &report, &err);
+        if (r == 0)
+            continue;
+        if (ignore && err.code == ENOENT)
+            continue;
+        cmd_fail(&err);
+        if (status == 1 || err.code == ENOENT)
+            status = 1;
+        else if (err.code == EBUSY)
+            status = 2;
+        else if (!status)
+            status = EXIT_ENGINE;
     }
     return status;
 }
@@ -382,5 +391,7 @@ int cmd_image(const struct cmd_globals *g, int argc, char **argv)
         return cmd_pull(g, argc - 1, argv + 1);
     if (strcmp(sub, "tag") == 0)
         return cmd_tag(g, argc - 1, argv + 1);
+    if (strcmp(sub, "prune") == 0)
+        return cmd_image_prune(g, argc - 1, argv + 1);
     return cmd_failf("unrecognized command `skiff image %s` (see 'skiff image --help')", sub);
 }

@@ -138,7 +138,9 @@ const struct cmd cmd_table_of_commands[] = {
      "  -f, --force            remove even if mounted or running (stopped first)\n"
      "  -i, --ignore           no error for containers that do not exist\n"
      "  -l, --latest           the newest container\n"
-     "  -t, --time SECS        with --force: seconds to wait for the stop before SIGKILL\n"},
+     "  -t, --time SECS        with --force: seconds to wait for the stop before SIGKILL\n\n"
+     "Exit status: 1 if a container did not exist, else 2 if one was running, else 125\n"
+     "on other errors; the other containers are removed all the same.\n"},
     {"ps", cmd_ps, "List containers",
      "skiff ps [options]\n\n"
      "Options:\n"
@@ -175,9 +177,10 @@ const struct cmd cmd_table_of_commands[] = {
      "Options:\n"
      "  -l, --latest           the newest container (then all arguments are descriptors)\n"},
     {"container", cmd_container,
-     "Manage containers (create, exec, init, inspect, ls, mount, rm, umount)",
+     "Manage containers (create, exec, init, inspect, logs, ls, mount, prune, rm, top, umount)",
      "skiff container COMMAND\n\n"
-     "Commands: create, exec, init, inspect, ls (list, ps), mount, rm, umount (unmount)\n"},
+     "Commands: create, exec, init, inspect, logs, ls (list, ps), mount, prune, rm, top,\n"
+     "umount (unmount)\n"},
     {"images", cmd_images, "List images in local storage",
      "skiff images [options] [IMAGE]\n\n"
      "Options:\n"
@@ -187,9 +190,9 @@ const struct cmd cmd_table_of_commands[] = {
      "  --no-trunc             do not truncate image IDs\n"
      "  -n, --noheading        no header line\n"
      "  -q, --quiet            only image IDs\n"},
-    {"image", cmd_image, "Manage images (ls, inspect, rm, pull, tag)",
+    {"image", cmd_image, "Manage images (ls, inspect, rm, prune, pull, tag)",
      "skiff image COMMAND\n\n"
-     "Commands: ls (list), inspect, rm, pull, tag\n"},
+     "Commands: ls (list), inspect, rm, prune, pull, tag\n"},
     {"inspect", cmd_inspect, "Display low-level information on containers and images",
      "skiff inspect [options] NAME [NAME...]\n\n"
      "Options:\n"
@@ -198,9 +201,12 @@ const struct cmd cmd_table_of_commands[] = {
     {"rmi", cmd_rmi, "Remove images from local storage",
      "skiff rmi [options] IMAGE [IMAGE...]\n\n"
      "Options:\n"
-     "  -a, --all              remove all images\n"
-     "  -f, --force            remove even if the image has several names\n"
-     "  -i, --ignore           no error for images that do not exist\n"},
+     "  -a, --all              remove all images (without -f: those no container uses)\n"
+     "  -f, --force            remove an image with several names by ID, and the\n"
+     "                         containers using it\n"
+     "  -i, --ignore           no error for images that do not exist\n\n"
+     "Exit status: 1 if an image did not exist, else 2 if one is in use by a container,\n"
+     "else 125 on other errors.\n"},
     {"tag", cmd_tag, "Add an additional name to a local image",
      "skiff tag IMAGE TARGET_NAME [TARGET_NAME...]\n"},
     {"login", cmd_login, "Log in to a container registry",
@@ -218,6 +224,11 @@ const struct cmd cmd_table_of_commands[] = {
      "Options:\n"
      "  -a, --all              remove every stored login\n"
      "  --authfile FILE        the authentication file\n"},
+    {"system", cmd_system, "Manage skiff (prune)",
+     "skiff system COMMAND\n\n"
+     "Commands:\n"
+     "  prune [-a] [-f] [--filter KEY=VALUE]  remove stopped containers and unused images\n"
+     "                         (see 'skiff system prune --help')\n"},
     {"info", cmd_info, "Display skiff and host information",
      "skiff info [options]\n\n"
      "Options:\n"

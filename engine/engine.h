@@ -91,6 +91,10 @@ struct engine_rmi_report {
 };
 int engine_image_remove(struct engine *e, const char *what, bool force,
                         const struct engine_rmi_report *report, struct sk_error *err);
+/* Remove the image with all its names unless a container uses it (EBUSY then;
+ * rmi -a and prune, which never touch containers). */
+int engine_image_remove_unused(struct engine *e, const char *what,
+                               const struct engine_rmi_report *report, struct sk_error *err);
 
 /* The image's config blob, parsed. */
 int engine_image_config(struct engine *e, json_t *record, json_t **ret, struct sk_error *err);

@@ -228,6 +228,42 @@ static const char *matched_name(json_t *rec, const char *what)
     return NULL;
 }
 
+static int in_use(struct sk_error *err, const char *id)
+{
+    return sk_error_set(err, EBUSY,
+                        "image used by a container: image %.12s is in use (remove the "
+                        "container first, or use --force to remove it too)",
+                        id);
+}
+
+/* Untag every name, then delete the image. */
+static int remove_whole(struct engine *e, json_t *rec, const struct engine_rmi_report *report,
+                        struct sk_error *err)
+{
+    const char *id = sk_json_str(rec, "id");
+    size_t i;
+    json_t *n;
+    if (report && report->untagged)
+        json_array_foreach(json_object_get(rec, "names"), i, n)
+            report->untagged(report->ctx, json_string_value(n));
+    if (storage_image_remove(e->st, id, err) < 0)
+        return -1;
+    if (report && report->deleted)
+        report->deleted(report->ctx, id);
+    return 0;
+}
+
+int engine_image_remove_unused(struct engine *e, const char *what,
+                               const struct engine_rmi_report *report, struct sk_error *err)
+{
+    _cleanup_json_ json_t *rec = NULL;
+    if (engine_image_lookup(e, what, &rec, err) < 0)
+        return -1;
+    if (storage_image_in_use(e->st, sk_json_str(rec, "id")))
+        return in_use(err, sk_json_str(rec, "id"));
+    return remove_whole(e, rec, report, err);
+}
+
 int engine_image_remove(struct engine *e, const char *what, bool force,
                         const struct engine_rmi_report *report, struct sk_error *err)
 {
@@ -240,10 +276,7 @@ int engine_image_remove(struct engine *e, const char *what, bool force,
     bool untag_only = name && nnames > 1;
     if (!untag_only && storage_image_in_use(e->st, id)) {
         if (!force)
-            return sk_error_set(err, EBUSY,
-                                "image used by a container: image %.12s is in use (remove the "
-                                "container first, or use --force to remove it too)",
-                                id);
+            return in_use(err, id);
         if (engine_image_remove_users(e, id, err) < 0)
             return -1;
     }
@@ -259,19 +292,10 @@ int engine_image_remove(struct engine *e, const char *what, bool force,
             report->untagged(report->ctx, untagged);
         return 0;
     }
-    if (!name && nnames > 1 && !force)
-        return sk_error_set(err, EBUSY,
+    if (!name && nnames > 1 && !force) /* EBUSY is for "in use" (rmi exits 2) */
+        return sk_error_set(err, EINVAL,
                             "unable to delete image \"%s\" by ID with more than one tag (%zu): "
                             "please force removal",
                             id, nnames);
-    size_t i;
-    json_t *n;
-    if (report && report->untagged)
-        json_array_foreach(json_object_get(rec, "names"), i, n)
-            report->untagged(report->ctx, json_string_value(n));
-    if (storage_image_remove(e->st, id, err) < 0)
-        return -1;
-    if (report && report->deleted)
-        report->deleted(report->ctx, id);
-    return 0;
+    return remove_whole(e, rec, report, err);
 }
