@@ -3,8 +3,7 @@
  * Following: every file is read to its end, then we wait for the kernel to
  * report a change in the containers' userdata directories (inotify; a short
  * sleep without it) and look at each container's state now and then. A
- * container that no longer runs is read to the end one last time, once its
- * monitor (which drains the container's pipes into the log) is gone too. */
+ * container that no longer runs is read to the end one last time. */
 #include "engine/logs.h"
 #include "common/cleanup.h"
 #include "common/json.h"
@@ -15,14 +14,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #define READ_CHUNK (64 * 1024)
 #define FOLLOW_WAIT_MS 250       /* between state checks while following */
-#define MONITOR_GRACE_NS (3 * SK_NSEC_PER_SEC) /* drain wait once stopped */
 
 char *engine_container_log_path(struct engine *e, const char *id)
 {
@@ -239,7 +236,6 @@ struct followed {
     char *userdata;
     int fd;
     bool done;
-    long long stopped_at; /* when we first saw it not running; 0 while it runs */
     struct engine_log_reader *reader;
 };
 
@@ -280,27 +276,15 @@ static long long count_lines(const char *path, const struct engine_logs_opts *o)
     return lines;
 }
 
-static bool pid_alive(long long pid)
-{
-    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
-}
-
-/* Is there more to come: the container runs, or it stopped a moment ago and
- * its monitor is still writing what the container left in its pipes? */
+/* Is there more to come? The monitor records the exit only after it wrote
+ * everything the container left in its pipes, so a container that no longer
+ * runs has its whole log on disk. */
 static bool more_to_come(struct engine *e, struct followed *f)
 {
     _cleanup_json_ json_t *rec = NULL;
     if (storage_container_lookup(e->st, f->id, &rec, NULL) < 0)
         return false; /* removed */
-    if (strcmp(engine_container_live_status(e, rec), "running") == 0) {
-        f->stopped_at = 0;
-        return true;
-    }
-    long long now = sk_now_ns();
-    if (!f->stopped_at)
-        f->stopped_at = now;
-    long long monitor = sk_json_int(json_object_get(rec, "state"), "monitorPid", 0);
-    return pid_alive(monitor) && now - f->stopped_at < MONITOR_GRACE_NS;
+    return strcmp(engine_container_live_status(e, rec), "running") == 0;
 }
 
 static void followed_clear(struct followed *f)

@@ -5,6 +5,7 @@
 #include "common/timeutil.h"
 #include "common/util.h"
 #include "engine/container.h"
+#include "engine/monitor.h"
 #include "engine/spec_defaults.h"
 #include "runtime/runtime.h"
 
@@ -19,8 +20,7 @@ long long engine_container_pid(struct engine *e, json_t *rec)
     long long pid = sk_json_int(json_object_get(rec, "state"), "pid", 0);
     if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
         return pid;
-    /* The runtime's state directory, as engine/run.c's runtime_root(). */
-    _cleanup_free_ char *root = sk_asprintf("%s/runtime", e->st->runroot);
+    _cleanup_free_ char *root = engine_runtime_root(e);
     struct runtime_ctx ctx = {.root = root};
     _cleanup_json_ json_t *state = NULL;
     if (runtime_state(&ctx, sk_json_str(rec, "id"), &state, NULL) < 0)
