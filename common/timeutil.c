@@ -100,7 +100,10 @@ int sk_time_parse_rfc3339(const char *s, struct sk_time *ret)
     p++;
     if (!parse_clock(&p, &tm, &nsec) || !parse_zone(&p, &offset) || *p)
         return -1;
-    ret->ns = ((long long)timegm(&tm) - offset) * SK_NSEC_PER_SEC + nsec;
+    long long sec = (long long)timegm(&tm) - offset;
+    if (sec > LLONG_MAX / SK_NSEC_PER_SEC - 1 || sec < LLONG_MIN / SK_NSEC_PER_SEC + 1)
+        return -1; /* not a time we can hold (Go's zero time, year 1, is one) */
+    ret->ns = sec * SK_NSEC_PER_SEC + nsec;
     ret->offset_sec = offset;
     return 0;
 }

@@ -22,7 +22,8 @@ struct sk_time {
 long long sk_now_ns(void);
 
 /* "2006-01-02T15:04:05[.fraction](Z|+07:00)" -> *ret. -1 when malformed
- * (nothing may follow the zone). */
+ * (nothing may follow the zone) or outside the years 1678-2262 that fit in
+ * nanoseconds (Go's zero time "0001-01-01T00:00:00Z" is -1: "never"). */
 int sk_time_parse_rfc3339(const char *s, struct sk_time *ret);
 /* Go's RFC3339Nano: in the time's own offset, "Z" for UTC, the fraction
  * without trailing zeros ("2026-11-22T10:00:00.5Z"), as podman's inspect. */

@@ -144,7 +144,8 @@ static void test_rfc3339(void **state)
                          "2026-13-22T10:00:00Z",
                          "2026-11-22T10:0:00Z",
                          "2026-11-22T10:00:00+0100",
-                         "2026-11-22T10:00"};
+                         "2026-11-22T10:00",
+                         "0001-01-01T00:00:00Z"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (sk_time_parse_rfc3339(bad[i], &t) == 0)
             fail_msg("\"%s\" parsed", bad[i]);
