@@ -102,6 +102,8 @@ static void emit(struct engine_log_reader *r, enum engine_log_stream stream, boo
 
 static void append(struct stream_state *st, const char *data, size_t len)
 {
+    if (len == 0)
+        return;
     if (st->len + len > st->cap) {
         st->cap = (st->len + len) * 2;
         st->line = sk_realloc(st->line, st->cap);
