@@ -245,7 +245,7 @@ struct followed {
 static void read_available(struct followed *f)
 {
     if (f->fd < 0) {
-        f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+        f->fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (f->fd < 0)
             return; /* not written yet (or never: the container never ran) */
     }
@@ -263,7 +263,7 @@ static void read_available(struct followed *f)
 /* Lines in the log now, for --tail. */
 static long long count_lines(const char *path, const struct engine_logs_opts *o)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return 0;
     struct engine_log_reader *r = engine_log_reader_new(o, 0, true);

@@ -36,7 +36,10 @@ ps_names() {
 three_states() {
 	sk create -q --name made --label tier=web busybox true >/dev/null
 	sk run -d --name up busybox sleep 1000 >/dev/null
-	sk run --name done busybox sh -c 'exit 3' || true
+	# (lives a moment: a container gone before its monitor learns its pid is
+	# a monitor race of its own)
+	sk run -d --name done busybox sh -c 'sleep 0.3; exit 3' >/dev/null
+	sk wait done >/dev/null || true
 }
 
 # ------------------------------------------------------------ ps
