@@ -116,8 +116,8 @@ static json_t *ps_row(struct engine *e, struct engine_ctr_filter *f, json_t *c, 
         "ExitedAt", (json_int_t)(exited ? unix_or_zero(state, "finishedAt") : GO_ZERO_UNIX),
         "StartedAt", (json_int_t)unix_or_zero(state, "startedAt"), "Pid",
         (json_int_t)engine_container_pid(e, c), "CreatedUnix",
-        (json_int_t)(created / SK_NSEC_PER_SEC), "CommandArgs", args ? json_incref(args) : json_array(),
-        "AutoRemove",
+        (json_int_t)(created / SK_NSEC_PER_SEC), "CommandArgs",
+        args ? json_incref(args) : json_array(), "AutoRemove",
         json_is_true(json_object_get(json_object_get(config, "flags"), "rm")));
     if (want_labels)
         json_object_set_new(row, "Labels", engine_ctr_filter_labels(f, c));
