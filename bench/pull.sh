@@ -50,10 +50,8 @@ TAG=latest
 REGISTRY_PID=
 CHILD_PID=
 
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    set +e
+# Before bench_cleanup (lib.sh) removes $RUN and puts the host state back.
+cleanup_first() {
     if [[ -n $CHILD_PID ]]; then          # a pull still running (interrupted)
         kill -TERM "$CHILD_PID" 2>/dev/null; wait "$CHILD_PID" 2>/dev/null
     fi
@@ -61,9 +59,6 @@ cleanup() {
         kill -TERM "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null
     fi
     umount_under "$CACHE"                 # debootstrap may leave proc/sys
-    remove_tree "$RUN"
-    restore_host_state
-    exit "$rc"
 }
 
 # --------------------------------------------------------------------------
@@ -85,32 +80,15 @@ for arg in "$@"; do
 done
 
 [[ $EUID -eq 0 ]] || die "must run as root (debootstrap, podman --root, tmpfs)"
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
+positive_ints ROUNDS
 
-note_host_state
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+set_traps
 
 # --------------------------------------------------------------------------
 # dependencies
 # --------------------------------------------------------------------------
-need_pkgs=()
-command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
-command -v skopeo >/dev/null      || need_pkgs+=(skopeo)
-command -v podman >/dev/null      || need_pkgs+=(podman)
-[[ -x /usr/bin/docker-registry ]] || need_pkgs+=(docker-registry)
-[[ -x /usr/bin/time ]]            || need_pkgs+=(time)
-command -v python3 >/dev/null     || need_pkgs+=(python3)
-command -v curl >/dev/null        || need_pkgs+=(curl)
-command -v dpkg-deb >/dev/null    || need_pkgs+=(dpkg)
-if ((${#need_pkgs[@]})); then
-    log "installing missing packages: ${need_pkgs[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_pkgs[@]}" >&2 ||
-        { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive \
-            apt-get install -y --no-install-recommends "${need_pkgs[@]}" >&2; }
-fi
-PY=$(command -v python3)
+install_missing debootstrap skopeo podman /usr/bin/docker-registry=docker-registry \
+    /usr/bin/time=time python3 curl dpkg-deb=dpkg
 
 # --------------------------------------------------------------------------
 # image build
@@ -415,32 +393,7 @@ curl -fs -o /dev/null "http://127.0.0.1:$PORT/v2/" || die "registry did not come
 log "registry listening on 127.0.0.1:$PORT (pid $REGISTRY_PID)"
 REF=127.0.0.1:$PORT/$REPO:$TAG
 
-cat >"$RUN/conf/policy.json" <<'EOF'
-{"default": [{"type": "insecureAcceptAnything"}]}
-EOF
-cat >"$RUN/conf/registries.conf" <<EOF
-unqualified-search-registries = []
-short-name-mode = "disabled"
-
-[[registry]]
-location = "127.0.0.1:$PORT"
-insecure = true
-EOF
-# Keep podman off shared global state: "file" locks live under --tmpdir (the
-# default SHM segment /dev/shm/libpod_lock would be re-initialised by every
-# fresh --tmpdir, clobbering any other root podman's locks), and the network
-# config dir (cni.lock / netavark.lock) goes into our conf dir.
-mkdir -p "$RUN/conf/net"
-cat >"$RUN/conf/containers.conf" <<EOF
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "none"
-lock_type = "file"
-
-[network]
-network_backend = "cni"
-network_config_dir = "$RUN/conf/net"
-EOF
+write_configs "127.0.0.1:$PORT"
 
 # push exactly the blobs we built (--preserve-digests: fail rather than recompress)
 log "pushing $OCI to docker://$REF"
@@ -465,11 +418,8 @@ fi
 tool_cmd() {  # TOOL STORE: sets CMD to the pull command line
     local tool=$1 s=$2
     case $tool in
-    skiff)  CMD=("$SKIFF" --root "$s/root" --runroot "$s/runroot"
-                 pull --tls-verify=false "$REF") ;;
-    podman) CMD=(podman --root "$s/root" --runroot "$s/runroot" --storage-driver overlay
-                 --tmpdir "$s/libpod" --cgroup-manager=cgroupfs --events-backend=none
-                 pull --signature-policy "$RUN/conf/policy.json" "$REF") ;;
+    skiff)  engine_cmd skiff "$s" "$s" pull --tls-verify=false "$REF" ;;
+    podman) engine_cmd podman "$s" "$s" pull --signature-policy "$RUN/conf/policy.json" "$REF" ;;
     skopeo) CMD=(skopeo --policy "$RUN/conf/policy.json" copy --src-tls-verify=false
                  "docker://$REF" "oci:$s/root:bench") ;;
     esac
@@ -478,6 +428,7 @@ tool_cmd() {  # TOOL STORE: sets CMD to the pull command line
 # run_one STORAGE BASE TOOL ROUND: one cold pull into a fresh store.
 run_one() {
     local storage=$1 base=$2 tool=$3 round=$4 s rc=0 secs=NA rss=NA bytes=0 tag
+    local -a CMD ENV
     tag=$storage-$tool-$round
     if [[ $tool == skiff && $SKIFF_STATUS == missing* ]]; then
         printf '%s\t%s\t%s\tNA\tNA\t-1\t0\n' "$storage" "$tool" "$round" >>"$RESULTS"
@@ -485,23 +436,16 @@ run_one() {
     fi
     s=$base/$tool-$round
     remove_tree "$s"
-    mkdir -p "$s/root" "$s/runroot" "$s/tmp" "$s/home/.config" "$s/home/.local/share" "$s/libpod"
+    make_store "$s"
     [[ $tool == skopeo ]] && rmdir "$s/root"
-    # storage.conf ignoring /etc/containers/storage.conf (e.g. a mount_program)
-    printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
-        "$s/root" "$s/runroot" >"$s/storage.conf"
     tool_cmd "$tool" "$s"
+    clean_env "$s"
     sync
     if [[ $DROP_CACHES == 1 ]]; then echo 3 >/proc/sys/vm/drop_caches; fi
     # timeout is outermost so that on timeout/interrupt it signals its whole
     # process group; /usr/bin/time measures the tool itself.
     timeout -k 10 "$PULL_TIMEOUT" /usr/bin/time -f '%e %M' -o "$RUN/logs/$tag.time" \
-        env -i PATH="$PATH" HOME="$s/home" XDG_CONFIG_HOME="$s/home/.config" \
-            XDG_DATA_HOME="$s/home/.local/share" TMPDIR="$s/tmp" \
-            CONTAINERS_REGISTRIES_CONF="$RUN/conf/registries.conf" \
-            CONTAINERS_STORAGE_CONF="$s/storage.conf" \
-            CONTAINERS_CONF="$RUN/conf/containers.conf" \
-            "${CMD[@]}" </dev/null >"$RUN/logs/$tag.log" 2>&1 &
+        "${ENV[@]}" "${CMD[@]}" </dev/null >"$RUN/logs/$tag.log" 2>&1 &
     CHILD_PID=$!
     wait "$CHILD_PID" || rc=$?
     CHILD_PID=
@@ -530,10 +474,7 @@ for storage in $STORAGES; do
     esac
     log "storage=$storage ($base): $ROUNDS rounds of ${tools[*]}"
     for ((r = 1; r <= ROUNDS; r++)); do
-        n=${#tools[@]}
-        for ((i = 0; i < n; i++)); do      # rotate the order every round
-            run_one "$storage" "$base" "${tools[(i + r - 1) % n]}" "$r"
-        done
+        for t in $(order "$r"); do run_one "$storage" "$base" "$t" "$r"; done
     done
     [[ $storage == tmpfs ]] && umount_under "$base"
     remove_tree "$base"
@@ -543,8 +484,8 @@ done
 # report
 # --------------------------------------------------------------------------
 report() {
-    "$PY" - "$RESULTS" "$IMAGE/stats.json" "$SKIFF" "$SKIFF_STATUS" "$ROUNDS" <<'EOF'
-import json, statistics, sys
+    report_py "$RESULTS" "$IMAGE/stats.json" "$SKIFF" "$SKIFF_STATUS" "$ROUNDS" <<'EOF'
+import json
 results, stats_path, skiff, skiff_status, rounds = sys.argv[1:6]
 rounds = int(rounds)
 st = json.load(open(stats_path))
@@ -595,11 +536,8 @@ for row in table:
         row[-1] = '%.2fx' % (m / p)
 order = {'skiff': 0, 'podman': 1, 'skopeo': 2}
 table.sort(key=lambda r: (r[1] != 'disk', r[1], order.get(r[0], 9)))
-w = [max(len(str(x)) for x in col) for col in zip(hdr, *table)]
-fmt = '  '.join('%%-%ds' % n for n in w)
 print()
-print(fmt % tuple(hdr)); print(fmt % tuple('-' * n for n in w))
-for row in table: print(fmt % tuple(row))
+print_table(hdr, table)
 print()
 print('skopeo only downloads (no unpack); it is a lower bound for the network/registry part.')
 for n in notes: print('note: ' + n)

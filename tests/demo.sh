@@ -14,16 +14,9 @@ SRC=$PWD
 
 # The registries detach from us; make this script the one that reaps them
 # when they stop, as tests/run.sh does (some minimal inits never reap).
-if [ -z "${SKIFF_RUN_SUBREAPER:-}" ] && command -v python3 >/dev/null; then
-	export SKIFF_RUN_SUBREAPER=1
-	exec python3 -c '
-import ctypes, os, sys
-try:
-    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-except Exception:
-    pass
-os.execvp("bash", ["bash"] + sys.argv[1:])' "$SRC/tests/demo.sh" "$@"
-fi
+# shellcheck source=tests/subreaper.sh
+. "$SRC/tests/subreaper.sh"
+become_subreaper SKIFF_RUN_SUBREAPER "$SRC/tests/demo.sh" "$@"
 BUILD=$SRC/build
 STATE=$(mktemp -d /tmp/skiff-demo.XXXXXX)
 

@@ -61,16 +61,10 @@ RACY=(
     pidfile
 )
 
-if [[ -z ${SKIFF_RT_SUBREAPER:-} ]] && command -v python3 >/dev/null; then
-    export SKIFF_RT_SUBREAPER=1
-    exec python3 -c '
-import ctypes, os, sys
-try:
-    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-except Exception:
-    pass
-os.execvp("bash", ["bash"] + sys.argv[1:])' "$0" "$@"
-fi
+# A child subreaper: the tests' orphans end up as our children (kill_orphans).
+# shellcheck source=tests/subreaper.sh
+. "$SRC/tests/subreaper.sh"
+become_subreaper SKIFF_RT_SUBREAPER "$0" "$@"
 
 die() {
     echo "runtime-tools.sh: $*" >&2
