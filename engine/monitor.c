@@ -28,6 +28,7 @@
 #include "common/proc.h"
 #include "common/util.h"
 #include "engine/container.h"
+#include "engine/logs.h"
 #include "runtime/runtime.h"
 #include "storage/container.h"
 
@@ -409,8 +410,7 @@ static void __attribute__((noreturn)) monitor_main(struct engine *parent, const 
         mon_client_add(m, o->client_fd, true);
 
     _cleanup_free_ char *dir = engine_monitor_path(m->e, id, NULL);
-    _cleanup_free_ char *userdata = storage_container_userdata(m->e->st, id);
-    _cleanup_free_ char *log = sk_asprintf("%s/ctr.log", userdata);
+    _cleanup_free_ char *log = engine_container_log_path(m->e, id);
     m->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     m->log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (m->dir_fd < 0 || m->log_fd < 0 || m->sig_fd < 0)

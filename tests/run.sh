@@ -14,21 +14,11 @@ STATE=$BUILD/test-state
 JOBS=2
 
 
-# The fixture servers detach from ctest; when they exit, their parent is
-# whoever adopts orphans. Make this script that adopter (a child subreaper,
-# set before exec'ing bash again) so stopped servers are reaped even where
-# PID 1 does not reap (minimal container/VM inits).
-if [ -z "${SKIFF_RUN_SUBREAPER:-}" ] && command -v python3 >/dev/null; then
-	export SKIFF_RUN_SUBREAPER=1
-	exec python3 -c '
-import ctypes, os, sys
-PR_SET_CHILD_SUBREAPER = 36
-try:
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-except Exception:
-    pass
-os.execvp("bash", ["bash"] + sys.argv[1:])' "$SRC/tests/run.sh" "$@"
-fi
+# The fixture servers detach from ctest; whoever adopts orphans must reap
+# them when they exit: this script, as a child subreaper (tests/subreaper.sh).
+# shellcheck source=tests/subreaper.sh
+. "$SRC/tests/subreaper.sh"
+become_subreaper SKIFF_RUN_SUBREAPER "$SRC/tests/run.sh" "$@"
 
 # shellcheck source=tests/deps.sh
 . "$SRC/tests/deps.sh"
