@@ -113,13 +113,15 @@ kill_at() {
 @test "create killed with SIGKILL at random moments leaves no half container" {
 	local root=$BATS_TEST_TMPDIR/store delay pid killed=0 i=0 before after
 	skr "$root" pull -q "$REG_HTTP/busybox" >/dev/null
-	for delay in 0 0.001 0.002 0.003 0.004 0.005 0.006 0.008 0.01 0.012 0.015 0.02 0.03 0.05; do
+	# A create takes a few milliseconds: "now" kills it at once (before or
+	# while it starts), the others at moments within and after it.
+	for delay in now now now 0 0.001 0.002 0.003 0.004 0.005 0.006 0.008 0.01 0.015 0.03; do
 		i=$((i + 1))
 		before=$(listed_ids "$root" | wc -l)
 		# The binary itself in the background (a function's subshell would take the signal).
 		"$SKIFF" --root "$root" --runroot "$root.run" create -q busybox >/dev/null 2>&1 &
 		pid=$!
-		sleep "$delay"
+		[ "$delay" = now ] || sleep "$delay"
 		kill -KILL "$pid" 2>/dev/null && killed=$((killed + 1))
 		wait "$pid" || true
 		assert_containers_consistent "$root" "delay $delay"
@@ -143,7 +145,7 @@ kill_at() {
 		root=$BATS_TEST_TMPDIR/kill$i
 		"$SKIFF" --root "$root" --runroot "$root.run" create -q "$REG_HTTP/multilayer" >/dev/null 2>&1 &
 		pid=$!
-		sleep "$delay"
+		[ "$delay" = now ] || sleep "$delay"
 		kill -KILL "$pid" 2>/dev/null && killed=$((killed + 1))
 		wait "$pid" || true
 		assert_containers_consistent "$root" "delay $delay"
