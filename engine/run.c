@@ -87,8 +87,18 @@ const char *engine_container_live_status(struct engine *e, json_t *rec)
     _cleanup_json_ json_t *fresh = NULL;
     if (storage_container_lookup(e->st, id, &fresh, NULL) < 0)
         return status;
-    settle_locked(e, fresh);
-    json_object_set(rec, "state", json_object_get(fresh, "state"));
+    json_t *fresh_state = json_object_get(fresh, "state");
+    bool was_running = strcmp(sk_json_str(fresh_state, "status") ?: "", "running") == 0;
+    if (was_running && !settle_locked(e, fresh))
+        return status; /* it runs on without its monitor: nothing changed */
+    /* Changed: update rec's state in place, so that pointers callers hold to
+     * the object stay valid. */
+    if (json_is_object(state)) {
+        json_object_clear(state);
+        json_object_update(state, fresh_state);
+    } else {
+        json_object_set(rec, "state", fresh_state);
+    }
     return sk_json_str(json_object_get(rec, "state"), "status") ?: "created";
 }
 

@@ -43,8 +43,8 @@ static json_t *time_or_zero(json_t *state, const char *key)
 
 json_t *engine_container_state(struct engine *e, json_t *rec)
 {
-    json_t *state = json_object_get(rec, "state");
     const char *status = engine_container_live_status(e, rec);
+    json_t *state = json_object_get(rec, "state");
     bool running = strcmp(status, "running") == 0;
     long long pid = running ? engine_container_pid(e, rec) : 0;
     long long monitor = running ? sk_json_int(state, "monitorPid", 0) : 0;
