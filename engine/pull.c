@@ -149,7 +149,9 @@ static int layer_fetch(struct pull *p, const struct layer_job *job, struct sk_er
     int r = unpack_into(p, pfd[0], layer_tmp, job->diff_id, &size, &unpack_err);
     close(pfd[0]); /* unblocks the downloader if we stopped reading early */
     pthread_join(tid, NULL);
-    if (d.rc < 0) { /* the download's reason comes first: it explains a broken stream */
+    /* The download's reason comes first: it explains a broken stream; unless
+     * it is the broken pipe the unpacker's own failure (a full disk) caused. */
+    if (d.rc < 0 && !(r < 0 && d.err.code == EPIPE)) {
         if (err)
             *err = d.err;
         r = -1;
