@@ -379,6 +379,30 @@ static int check_hugepage_sizes(const struct rt_resources *res, struct sk_error 
     return 0;
 }
 
+/* Device rules go to the v1 devices controller when there is one (hybrid
+ * hosts have it; rt_cgroup_v1_apply wrote them), else to the cgroup2
+ * directory as an eBPF program: pure v2 hosts, and hybrid ones whose v1
+ * hierarchies lack the devices controller. */
+static int apply_device_rules(const struct rt_cgroup *cg, const struct rt_resources *res,
+                              char ***warnings, struct sk_error *err)
+{
+    const struct rt_cgroup_dir *v2 = NULL;
+    for (size_t i = 0; i < cg->n; i++) {
+        if (!cg->dirs[i].v2 && has_all_tokens(cg->dirs[i].controllers, "devices"))
+            return 0;
+        if (cg->dirs[i].v2)
+            v2 = &cg->dirs[i];
+    }
+    if (!v2) {
+        rt_warnf(warnings, "no devices cgroup controller and no cgroup2 hierarchy here: "
+                           "linux.resources.devices not enforced");
+        return 0;
+    }
+    if (rt_devices_bpf_apply(v2->path, res->devices, res->ndevices, err) < 0)
+        return sk_error_prefix(err, "linux.resources.devices");
+    return 0;
+}
+
 int rt_cgroup_create(const struct rt_cgroup *cg, const struct rt_resources *res, char ***warnings,
                      struct sk_error *err)
 {
@@ -415,6 +439,8 @@ int rt_cgroup_create(const struct rt_cgroup *cg, const struct rt_resources *res,
             hybrid_v2 = d;
         }
     }
+    if (res && res->ndevices && apply_device_rules(cg, res, warnings, err) < 0)
+        return -1;
     if (!res || !res->nhugepages || hugetlb_done)
         return 0;
     if (!hybrid_v2 || !rt_cgroup_v2_offers(hybrid_v2, "hugetlb"))

@@ -1,6 +1,6 @@
 /* linux.resources on cgroup v2: one directory, controllers enabled from the
- * root down. Device rules need an eBPF program, which this milestone does
- * not load: they are skipped with a warning. */
+ * root down. Device rules are an eBPF program (cgroups_devices_bpf.c), which
+ * rt_cgroup_create attaches. */
 #include "runtime/internal.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
@@ -172,8 +172,5 @@ int rt_cgroup_v2_apply(const struct rt_cgroup_dir *d, const struct rt_resources 
     if (r->pids_limit.set &&
         write_i64(dir, "pids.max", r->pids_limit.v > 0 ? r->pids_limit.v : -1, err) < 0)
         return -1;
-    if (r->ndevices)
-        rt_warnf(warnings, "cgroup v2: device rules need an eBPF program, which skiff does not "
-                           "load yet: linux.resources.devices not enforced");
     return rt_cgroup_v2_apply_hugetlb(d, r, err);
 }

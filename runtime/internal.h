@@ -251,7 +251,7 @@ int rt_ns_write_idmaps(pid_t pid, const struct rt_spec *s, struct sk_error *err)
  * namespace last. *ret_joined_user says whether one was joined. */
 int rt_ns_join_process(pid_t target, bool *ret_joined_user, struct sk_error *err);
 
-/* ---- cgroups.c (+ cgroups_v1.c, cgroups_v2.c) ---------------------------- */
+/* ---- cgroups.c (+ cgroups_v1.c, cgroups_v2.c, cgroups_devices_bpf.c) ------ */
 
 struct rt_cgroup_dir {
     char *controllers; /* "memory", "cpu,cpuacct", "name=systemd", "" for cgroup2 */
@@ -314,6 +314,17 @@ int rt_cgroup_v2_apply_hugetlb(const struct rt_cgroup_dir *d, const struct rt_re
 uint64_t rt_cgroup_v2_weight_from_shares(uint64_t shares);
 /* Write value to dir/file. */
 int rt_cgroup_write(const char *dir, const char *file, const char *value, struct sk_error *err);
+
+/* cgroups_devices_bpf.c: linux.resources.devices on cgroup v2, as an eBPF
+ * program attached to the container's cgroup2 directory. */
+struct bpf_insn;
+/* The program for rules (allocated in *ret); returns its length. */
+size_t rt_devices_bpf_program(const struct rt_device_rule *rules, size_t n, struct bpf_insn **ret);
+/* Load a program of type BPF_PROG_TYPE_CGROUP_DEVICE; returns its fd. */
+int rt_devices_bpf_load(const struct bpf_insn *prog, size_t n, struct sk_error *err);
+/* Build, load and attach the program for rules to the cgroup2 directory dir. */
+int rt_devices_bpf_apply(const char *dir, const struct rt_device_rule *rules, size_t n,
+                         struct sk_error *err);
 
 /* ---- rootfs.c ------------------------------------------------------------- */
 

@@ -85,8 +85,12 @@
  * SIGKILLs the init and everything left in the cgroup, removes the cgroups,
  * runs the poststop hooks and removes the state directory.
  *
+ * Device rules (linux.resources.devices) go to the v1 devices controller
+ * where there is one, else to the container's cgroup2 directory as an eBPF
+ * program the runtime generates (cgroups_devices_bpf.c).
+ *
  * Library code never prints: warnings (ignored apparmor/selinux settings,
- * cgroup v2 device rules, unknown capabilities) go to runtime_ctx.warn. */
+ * settings cgroup v2 lacks, unknown capabilities) go to runtime_ctx.warn. */
 #ifndef SKIFF_RUNTIME_RUNTIME_H
 #define SKIFF_RUNTIME_RUNTIME_H
 

@@ -609,6 +609,44 @@ cgroup_dir() {
 	rmdir /sys/fs/cgroup/skiff-test /sys/fs/cgroup/*/skiff-test 2>/dev/null || true
 }
 
+# devices_probe: mknod and open device nodes under rules that allow
+# /dev/fuse (10:229) to be made and read, not written, and deny the rest
+# but for the devices the runtime creates. Output in $output.
+devices_probe() {
+	run_sh 'mknod /dev/lc c 10 237 && echo lc-made
+		mknod /dev/f c 10 229 && echo f-made
+		true </dev/f && echo f-read
+		true >/dev/f && echo f-write
+		true <>/dev/null && echo null-rw'
+}
+
+@test "runtime: device rules, by the v1 controller or an eBPF program on cgroup v2" {
+	config '.process.capabilities |= with_entries(.value += ["CAP_MKNOD"])
+		| .linux.resources.devices = [{"allow": false, "access": "rwm"},
+		  {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rm"}]'
+	devices_probe
+	assert_success
+	want=$(printf '%s\n' "mknod: /dev/lc: Operation not permitted" f-made f-read \
+		"sh: can't create /dev/f: Operation not permitted" null-rw)
+	[ "$output" = "$want" ] || fail "$output"
+	# The same rules as an eBPF program on the cgroup2 directory: in a mount
+	# namespace where the v1 devices controller is hidden (a hybrid host), as
+	# a pure cgroup v2 host has it. Without rules, nothing is denied there.
+	[ "$(stat -f -c %T /sys/fs/cgroup/devices 2>/dev/null)" = cgroupfs ] || return 0
+	[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] || return 0
+	rt() {
+		unshare -m sh -c 'mount -t tmpfs skiff-test /sys/fs/cgroup/devices && exec "$@"' sh \
+			"$SKIFF" runtime --root "$RT_ROOT" "$@"
+	}
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/rules.json"
+	config '.linux.resources.devices = []'
+	devices_probe
+	[[ $output == "lc-made"*"f-write"* ]] || fail "without rules: $output"
+	cp "$BATS_TEST_TMPDIR/rules.json" "$BUNDLE/config.json"
+	devices_probe
+	[ "$output" = "$want" ] || fail "eBPF: $output"
+}
+
 # hugepage_size: the kernel's first huge page size as OCI names it (2MB).
 hugepage_size() {
 	local kb
