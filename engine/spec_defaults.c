@@ -48,14 +48,15 @@ const struct spec_default_mount spec_default_mounts[] = {
 };
 
 const struct spec_default_mount spec_read_only_tmpfs[] = {
-    {"/tmp", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev")},
-    {"/var/tmp", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev")},
-    {"/run", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev")},
+    {"/tmp", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev", "tmpcopyup")},
+    {"/var/tmp", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev", "tmpcopyup")},
+    {"/run", "tmpfs", "tmpfs", OPTS("rw", "rprivate", "nosuid", "nodev", "tmpcopyup")},
     {NULL, NULL, NULL, NULL},
 };
 
 const char *const spec_etc_mount_options[] = {"bind", "rprivate", NULL};
-const char *const spec_tmpfs_default_options[] = {"rw", "noexec", "nosuid", "nodev", NULL};
+const char *const spec_tmpfs_default_options[] = {"rw",    "noexec",    "nosuid",
+                                                   "nodev", "tmpcopyup", NULL};
 
 const char *const spec_default_masked_paths[] = {
     "/proc/acpi",

@@ -57,13 +57,15 @@ struct spec_default_mount {
 };
 /* /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys, /sys/fs/cgroup; NULL destination ends. */
 extern const struct spec_default_mount spec_default_mounts[];
-/* --read-only also mounts a tmpfs on these (podman's --read-only-tmpfs default). */
+/* --read-only also mounts a tmpfs on these (podman's --read-only-tmpfs default),
+ * with tmpcopyup: each starts with the image's files there. */
 extern const struct spec_default_mount spec_read_only_tmpfs[];
 /* Options of the /etc/hosts, /etc/hostname and /etc/resolv.conf bind mounts. */
 extern const char *const spec_etc_mount_options[];
 /* -v defaults: "rbind" unless bind is given; propagation "rprivate" unless given. */
 #define SPEC_VOLUME_PROPAGATION "rprivate"
-/* --tmpfs defaults, before the user's options (podman's). */
+/* --tmpfs and --mount type=tmpfs defaults, after the user's options (podman's):
+ * tmpcopyup unless the user gave notmpcopyup (which the spec leaves out). */
 extern const char *const spec_tmpfs_default_options[];
 
 extern const char *const spec_default_masked_paths[];

@@ -760,6 +760,22 @@ static void opts_defaults(json_t *opts, const char *const *defaults)
     }
 }
 
+/* A tmpfs's defaults; "notmpcopyup" only kept "tmpcopyup" out, and means
+ * nothing to a runtime (runc would pass it to the filesystem). */
+static void tmpfs_defaults(json_t *opts)
+{
+    opts_defaults(opts, spec_tmpfs_default_options);
+    size_t i;
+    json_t *o;
+    json_array_foreach(opts, i, o)
+    {
+        if (strcmp(json_string_value(o), "notmpcopyup") == 0) {
+            json_array_remove(opts, i);
+            break;
+        }
+    }
+}
+
 static bool tmpfs_size_ok(const char *s)
 {
     const char *p = s;
@@ -984,6 +1000,14 @@ static int flag_mount(json_t *out, const char *flag, const char *v, struct sk_er
             return bad(err, flag, v, "source= is required for bind mounts");
         if (bind_source(flag, v, src, &abs, err) < 0)
             return -1;
+        size_t i;
+        json_t *o;
+        json_array_foreach(opts, i, o)
+        {
+            if (strv_has(fam_copyup, json_string_value(o)))
+                return bad(err, flag, v, "\"%s\" applies to tmpfs mounts only",
+                           json_string_value(o));
+        }
         opts_defaults(opts, (const char *const[]){nonrecursive ? "bind" : "rbind",
                                                   SPEC_VOLUME_PROPAGATION, NULL});
         m = json_pack("{s:s, s:s, s:s, s:O}", "destination", dst, "type", "bind", "source", abs,
@@ -1002,7 +1026,7 @@ static int flag_mount(json_t *out, const char *flag, const char *v, struct sk_er
                           s))
                 return bad(err, flag, v, "invalid option \"%s\" for tmpfs", s);
         }
-        opts_defaults(opts, spec_tmpfs_default_options);
+        tmpfs_defaults(opts);
         m = json_pack("{s:s, s:s, s:s, s:O}", "destination", dst, "type", "tmpfs", "source",
                       "tmpfs", "options", opts);
     } else {
@@ -1026,7 +1050,7 @@ static int flag_tmpfs(json_t *out, const char *flag, const char *v, struct sk_er
             if (tmpfs_option(opts, flag, v, o, err) < 0)
                 return -1;
     }
-    opts_defaults(opts, spec_tmpfs_default_options);
+    tmpfs_defaults(opts);
     json_t *m = json_pack("{s:s, s:s, s:s, s:O}", "destination", copy, "type", "tmpfs", "source",
                           "tmpfs", "options", opts);
     return mount_add(out, flag, v, m, err);

@@ -43,7 +43,8 @@ struct rt_mount {
     unsigned long propagation; /* MS_PRIVATE/SHARED/SLAVE/UNBINDABLE (| MS_REC), or 0 */
     uint64_t rec_attr_set;     /* MOUNT_ATTR_* for rro, rnosuid, ... (recursive) */
     bool bind;
-    char *data; /* filesystem options, comma-separated; NULL when none */
+    bool tmpcopyup; /* a tmpfs starting with a copy of the directory it covers */
+    char *data;     /* filesystem options, comma-separated; NULL when none */
 };
 
 struct rt_device {
@@ -352,6 +353,11 @@ int rt_rootfs_mount_id(const char *path);
  * tree there: detach it (state: sharedMountNs, rootfs, rootfsMountId or
  * rootfsMountIdBefore). Nothing to do for the others. */
 int rt_rootfs_release_shared(const json_t *state, struct sk_error *err);
+
+/* copyup.c: copy the content of the directory src into dst (both directory
+ * fds, O_PATH will do; dest names them in errors), and with root_attrs its
+ * owner, mode and times onto dst, for a tmpfs mounted with tmpcopyup. */
+int rt_copyup(int src, int dst, const char *dest, bool root_attrs, struct sk_error *err);
 
 /* mount.c: one entry of config.json's mounts inside the rootfs. */
 int rt_mount_apply(const struct rt_spec *s, const struct rt_cgroup *cg, int rootfd,

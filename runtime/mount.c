@@ -4,7 +4,7 @@
  * container's own (bind /sys instead), and cgroup filesystems (cgroup v1:
  * a tmpfs with the container's own directory of every hierarchy bound
  * read-only; cgroup v2: cgroup2 in a cgroup namespace, else a bind of the
- * container's directory). */
+ * container's directory), and tmpfs with tmpcopyup. */
 #include "runtime/internal.h"
 #include "common/cleanup.h"
 #include "common/util.h"
@@ -111,6 +111,45 @@ static int mount_fs(int rootfd, const char *source, const char *dest, const char
     return 0;
 }
 
+/* Does the comma-separated data name the option key ("mode" in "mode=755")? */
+static bool data_has_key(const char *data, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = data; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strncmp(p, key, n) == 0 && p[n] == '=')
+            return true;
+    return false;
+}
+
+/* tmpcopyup: the directory is opened first (the fd keeps naming it once the
+ * tmpfs covers it), the tmpfs mounted writable, the directory's content
+ * copied in (copyup.c), then the tmpfs made read-only if asked. The tmpfs
+ * root takes the directory's owner and mode too, unless the options set
+ * mode=, uid= or gid=. */
+static int mount_tmpfs_copyup(const struct rt_spec *s, int rootfd, const struct rt_mount *m,
+                              struct sk_error *err)
+{
+    _cleanup_close_ int under = rt_rootfs_open_in_root(rootfd, m->destination, true, false, err);
+    if (under < 0)
+        return -1;
+    unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+    char p[32];
+    if (mount(m->source, fd_path(under, p), "tmpfs", flags & ~MS_RDONLY, m->data) < 0)
+        return sk_error_errno(err, errno, "mount tmpfs (tmpfs%s%s)", m->data ? ", " : "",
+                              m->data ? m->data : "");
+    _cleanup_close_ int top = reopen(rootfd, m->destination, err);
+    if (top < 0)
+        return -1;
+    bool root_attrs = !data_has_key(m->data, "mode") && !data_has_key(m->data, "uid") &&
+                      !data_has_key(m->data, "gid");
+    if (rt_copyup(under, top, m->destination, root_attrs, err) < 0)
+        return -1;
+    if ((flags & MS_RDONLY) &&
+        rt_mount_remount(fd_path(top, p), flags, s->ns[RT_NS_USER].enabled, err) < 0)
+        return sk_error_prefix(err, "make the tmpfs read-only");
+    return 0;
+}
+
 /* cgroup v1: a tmpfs holding one read-only bind per hierarchy, each showing
  * only the container's own directory; the host's symlinks (cpu ->
  * cpu,cpuacct) are copied. */
@@ -191,6 +230,9 @@ int rt_mount_apply(const struct rt_spec *s, const struct rt_cgroup *cg, int root
             return -1;
     } else if (m->bind) {
         if (bind_into(rootfd, m->source, source_fd, m->destination, m->flags, userns, err) < 0)
+            return -1;
+    } else if (m->tmpcopyup && strcmp(type, "tmpfs") == 0) {
+        if (mount_tmpfs_copyup(s, rootfd, m, err) < 0)
             return -1;
     } else {
         if (mount_fs(rootfd, m->source, m->destination, type, m->flags, m->data, err) < 0)

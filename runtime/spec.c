@@ -469,7 +469,11 @@ int rt_mount_parse_options(const json_t *options, struct rt_mount *m, struct sk_
             }
         if (known)
             continue;
-        if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0 || strcmp(o, "tmpcopyup") == 0 ||
+        if (strcmp(o, "tmpcopyup") == 0 || strcmp(o, "notmpcopyup") == 0) {
+            m->tmpcopyup = o[0] == 't';
+            continue;
+        }
+        if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0 ||
             strcmp(o, "copy-symlink") == 0 || strcmp(o, "rrw") == 0) {
             free(data);
             return sk_error_set(err, ENOTSUP, "option \"%s\" is not supported yet", o);
@@ -517,6 +521,11 @@ static int parse_mounts(struct rt_spec *s, const json_t *arr, struct sk_error *e
         if (m->type && strcmp(m->type, "bind") == 0) {
             m->bind = true;
             m->flags |= MS_BIND;
+        }
+        if (m->tmpcopyup && (m->bind || !m->type || strcmp(m->type, "tmpfs") != 0)) {
+            rt_warnf(&s->warnings, "%s (%s): tmpcopyup applies to tmpfs mounts only: ignored",
+                     field, m->destination);
+            m->tmpcopyup = false;
         }
         if (m->bind) {
             if (!source || !source[0])

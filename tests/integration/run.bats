@@ -62,6 +62,31 @@ bats_require_minimum_version 1.5.0
 	[ "$output" = "$(printf '1000\n/tmp\nbar\nbox\nro')" ] || fail "output: $output"
 }
 
+@test "run --read-only: /tmp and /run are tmpfs holding the image's files (tmpcopyup)" {
+	sk create -q --name ro --read-only busybox sh -c 'cat /run/app/state /tmp/seed
+		echo more >>/run/app/state && cat /run/app/state; stat -c "%a %u" /run/app
+		touch /x 2>/dev/null || echo root-ro; grep -c -e " /run tmpfs" -e " /tmp tmpfs" /proc/mounts' \
+		>/dev/null
+	# Files in the container's rootfs, as an image would have them.
+	local merged
+	merged=$(sk mount ro)
+	mkdir -p "$merged/run/app" "$merged/tmp"
+	echo from-image >"$merged/run/app/state"
+	echo seed >"$merged/tmp/seed"
+	chown 1000 "$merged/run/app"
+	chmod 0710 "$merged/run/app"
+	sk umount ro >/dev/null
+	run sk start -a ro
+	assert_success
+	[ "$output" = "$(printf '%s\n' from-image seed from-image more '710 1000' root-ro 2)" ] ||
+		fail "output: $output"
+	# What the container wrote went to the tmpfs, not to its rootfs.
+	merged=$(sk mount ro)
+	[ "$(cat "$merged/run/app/state")" = from-image ] || fail "rootfs changed"
+	sk umount ro >/dev/null
+	sk rm ro >/dev/null
+}
+
 @test "the seeds' flow: create with a volume, mount, touch, start --attach sees both" {
 	local vol=$BATS_TEST_TMPDIR/vol
 	mkdir -p "$vol" && echo on >"$vol/on"

@@ -561,6 +561,36 @@ cgroup_dir() {
 	[ ! -e "$BATS_TEST_TMPDIR/data/new" ]
 }
 
+@test "runtime: tmpcopyup: a tmpfs starts with a copy of what it covers" {
+	local run=$BUNDLE/rootfs/run
+	mkdir -p "$run/app/sub" "$BUNDLE/rootfs/var/ro"
+	echo from-image >"$run/app/state"
+	echo deep >"$run/app/sub/file"
+	chown -R 1000:1000 "$run/app"
+	chmod 0750 "$run/app"
+	chmod 0711 "$run"
+	ln -s /etc/passwd "$run/app/passwd"
+	echo ro-data >"$BUNDLE/rootfs/var/ro/file"
+	config '.mounts += [{"destination": "/run", "type": "tmpfs", "source": "tmpfs",
+		  "options": ["nosuid", "nodev", "tmpcopyup"]},
+		{"destination": "/var/ro", "type": "tmpfs", "source": "tmpfs",
+		  "options": ["ro", "tmpcopyup"]},
+		{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
+		  "options": ["tmpcopyup", "mode=711"]}]
+		| .process.user = {"uid": 1000, "gid": 1000}'
+	run_sh 'cat /run/app/state /run/app/sub/file; readlink /run/app/passwd
+		stat -c "%a %u:%g" /run /run/app /run/app/state
+		echo more >>/run/app/state && cat /run/app/state
+		cat /var/ro/file; touch /var/ro/x 2>&1
+		stat -c "%a" /scratch; grep -c " /run tmpfs" /proc/mounts'
+	assert_success
+	want=$(printf '%s\n' from-image deep /etc/passwd "711 0:0" "750 1000:1000" "644 1000:1000" \
+		from-image more ro-data "touch: /var/ro/x: Read-only file system" 711 1)
+	[ "$output" = "$want" ] || fail "$output"
+	# The rootfs itself is untouched.
+	[ "$(cat "$run/app/state")" = from-image ]
+}
+
 @test "runtime: cgroup limits are written on the host and the cgroup goes at delete" {
 	config '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}
 		| .linux.resources.cpu = {"shares": 512, "quota": 50000, "period": 100000, "cpus": "0"}'

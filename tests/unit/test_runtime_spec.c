@@ -316,6 +316,15 @@ static void test_mount_options(void **state)
     assert_int_equal(rt_mount_parse_options(o2, &m, &err), 0);
     assert_int_equal(m.flags, 0);
     assert_null(m.data);
+    /* tmpcopyup is the runtime's (copyup.c), not the filesystem's. */
+    _cleanup_json_ json_t *o4 = json_pack("[s,s]", "tmpcopyup", "size=1m");
+    assert_int_equal(rt_mount_parse_options(o4, &m, &err), 0);
+    assert_true(m.tmpcopyup);
+    assert_string_equal(m.data, "size=1m");
+    _cleanup_json_ json_t *o5 = json_pack("[s]", "notmpcopyup");
+    assert_int_equal(rt_mount_parse_options(o5, &m, &err), 0);
+    assert_false(m.tmpcopyup);
+    assert_null(m.data);
     _cleanup_json_ json_t *o3 = json_pack("[s]", "idmap");
     assert_int_equal(rt_mount_parse_options(o3, &m, &err), -1);
     assert_non_null(strstr(err.msg, "idmap"));

@@ -435,11 +435,22 @@ static void test_mounts_and_tmpfs(void **state)
     assert_string_equal(at_str(m, "0.destination"), "/m");
     assert_joined(at(m, "0.options"), "ro rshared rbind");
     assert_string_equal(at_str(m, "1.type"), "tmpfs");
-    assert_joined(at(m, "1.options"), "size=67108864 mode=1777 rw noexec nosuid nodev");
+    assert_joined(at(m, "1.options"), "size=67108864 mode=1777 rw noexec nosuid nodev tmpcopyup");
     assert_joined(at(m, "2.options"), "rw bind rprivate");
     assert_string_equal(at_str(m, "3.destination"), "/run");
-    assert_joined(at(m, "3.options"), "size=10m mode=755 exec rw nosuid nodev");
-    assert_joined(at(m, "4.options"), "rw noexec nosuid nodev");
+    assert_joined(at(m, "3.options"), "size=10m mode=755 exec rw nosuid nodev tmpcopyup");
+    assert_joined(at(m, "4.options"), "rw noexec nosuid nodev tmpcopyup");
+
+    /* notmpcopyup keeps tmpcopyup out, and is not passed on. */
+    _cleanup_json_ json_t *nc = normalize(
+        "{\"tmpfs\": [\"/a:notmpcopyup\"], \"mount\": [\"type=tmpfs,dst=/b,notmpcopyup\"]}");
+    m = json_object_get(nc, "mounts");
+    assert_joined(at(m, "0.options"), "rw noexec nosuid nodev");
+    assert_joined(at(m, "1.options"), "rw noexec nosuid nodev");
+    normalize_fails("{\"tmpfs\": [\"/x:tmpcopyup,notmpcopyup\"]}", "conflicting options");
+    _cleanup_free_ char *bind_copyup =
+        sk_asprintf("{\"mount\": [\"type=bind,src=%s,dst=/x,tmpcopyup\"]}", f->base);
+    normalize_fails(bind_copyup, "\"tmpcopyup\" applies to tmpfs mounts only");
 
     normalize_fails("{\"mount\": [\"type=volume,source=v,target=/v\"]}",
                     "mount type \"volume\" is not supported");
@@ -1013,6 +1024,7 @@ static void test_generate_read_only_and_mounts(void **state)
         json_t *m = find_by(mounts, "destination", *d);
         assert_non_null(m);
         assert_string_equal(sk_json_str(m, "type"), "tmpfs");
+        assert_true(has_str(json_object_get(m, "options"), "tmpcopyup"));
     }
     /* a user mount at the same destination replaces the default, in place */
     _cleanup_free_ char *raw = sk_asprintf(
