@@ -56,7 +56,7 @@ const struct spec_default_mount spec_read_only_tmpfs[] = {
 
 const char *const spec_etc_mount_options[] = {"bind", "rprivate", NULL};
 const char *const spec_tmpfs_default_options[] = {"rw",    "noexec",    "nosuid",
-                                                   "nodev", "tmpcopyup", NULL};
+                                                  "nodev", "tmpcopyup", NULL};
 
 const char *const spec_default_masked_paths[] = {
     "/proc/acpi",

@@ -100,14 +100,16 @@ static int rights_of(const char *access)
 {
     int r = 0;
     for (const char *p = access; *p; p++)
-        r |= *p == 'm' ? BPF_DEVCG_ACC_MKNOD : *p == 'r' ? BPF_DEVCG_ACC_READ
-                                          : *p == 'w'   ? BPF_DEVCG_ACC_WRITE
-                                                        : 0;
+        r |= *p == 'm'   ? BPF_DEVCG_ACC_MKNOD
+             : *p == 'r' ? BPF_DEVCG_ACC_READ
+             : *p == 'w' ? BPF_DEVCG_ACC_WRITE
+                         : 0;
     return r;
 }
 
-/* A major or minor of a rule that no device can have (a dev_t holds 12 bits
- * of major and 20 of minor; the compare takes a 32-bit immediate). */
+/* A major or minor no device can have (the kernel's device numbers have 12
+ * bits of major and 20 of minor; the compare takes a signed 32-bit
+ * immediate): the rule matches nothing. */
 static bool out_of_range(int64_t n)
 {
     return n > INT32_MAX;
@@ -121,7 +123,8 @@ static size_t rule_block(const struct rt_device_rule *r, struct bpf_insn b[RULE_
         return 0;
     size_t n = 0;
     if (r->type != 'a')
-        b[n++] = jump_next(BPF_JNE, R_TYPE, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+        b[n++] =
+            jump_next(BPF_JNE, R_TYPE, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
     if (r->major >= 0)
         b[n++] = jump_next(BPF_JNE, R_MAJOR, (int32_t)r->major);
     if (r->minor >= 0)

@@ -55,8 +55,7 @@ static void copy_xattrs(struct copy *c, int from, int to)
 /* Owner, mode, times and extended attributes of the copy `to` (an open
  * file or directory), from `from` (st: its status). An owner the user
  * namespace does not map cannot be set: the copy keeps ours. */
-static int copy_attrs(struct copy *c, int from, int to, const struct stat *st,
-                      struct sk_error *err)
+static int copy_attrs(struct copy *c, int from, int to, const struct stat *st, struct sk_error *err)
 {
     if (fchown(to, st->st_uid, st->st_gid) < 0 && errno != EINVAL)
         return sk_error_errno(err, errno, "chown %s", c->path);
@@ -146,12 +145,10 @@ static int copy_subdir(struct copy *c, int src, int dst, const char *name, const
                             COPYUP_MAX_DEPTH);
     if (mkdirat(dst, name, 0700) < 0)
         return sk_error_errno(err, errno, "mkdir %s", c->path);
-    _cleanup_close_ int in =
-        openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int in = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (in < 0)
         return sk_error_errno(err, errno, "open %s", c->path);
-    _cleanup_close_ int out =
-        openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int out = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (out < 0)
         return sk_error_errno(err, errno, "open %s", c->path);
     if (copy_tree(c, in, out, depth + 1, err) < 0)

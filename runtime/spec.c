@@ -473,8 +473,8 @@ int rt_mount_parse_options(const json_t *options, struct rt_mount *m, struct sk_
             m->tmpcopyup = o[0] == 't';
             continue;
         }
-        if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0 ||
-            strcmp(o, "copy-symlink") == 0 || strcmp(o, "rrw") == 0) {
+        if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0 || strcmp(o, "copy-symlink") == 0 ||
+            strcmp(o, "rrw") == 0) {
             free(data);
             return sk_error_set(err, ENOTSUP, "option \"%s\" is not supported yet", o);
         }

@@ -87,20 +87,17 @@ static struct prog build(const struct rt_device_rule *rules, size_t n)
     return p;
 }
 
-#define ALLOWED(p, type, rights, major, minor) \
+#define ALLOWED(p, type, rights, major, minor)                                                     \
     assert_int_equal(run((p).insns, (p).n, type, rights, major, minor), 1)
-#define DENIED(p, type, rights, major, minor) \
+#define DENIED(p, type, rights, major, minor)                                                      \
     assert_int_equal(run((p).insns, (p).n, type, rights, major, minor), 0)
 
 /* podman's list: deny everything, then the devices it creates. */
 static void test_allowlist(void **state)
 {
     const struct rt_device_rule rules[] = {
-        {false, 'a', -1, -1, "rwm"},
-        {true, 'c', 1, 3, "rwm"},
-        {true, 'c', 136, -1, "rwm"},
-        {true, 'c', 5, 2, "rw"},
-        {true, 'b', 8, 0, "r"},
+        {false, 'a', -1, -1, "rwm"}, {true, 'c', 1, 3, "rwm"}, {true, 'c', 136, -1, "rwm"},
+        {true, 'c', 5, 2, "rw"},     {true, 'b', 8, 0, "r"},
     };
     struct prog p = build(rules, SK_ARRAY_SIZE(rules));
     ALLOWED(p, CHR, R, 1, 3);
@@ -190,10 +187,9 @@ static void test_rights_one_by_one(void **state)
 static void test_wildcards_and_ranges(void **state)
 {
     const struct rt_device_rule rules[] = {
-        {false, 'a', -1, -1, "rwm"},
-        {true, 'c', -1, 7, "r"},       /* any major, minor 7 */
-        {true, 'a', 10, -1, "w"},      /* block or char, major 10 */
-        {true, 'c', 5000000000, 1, "r"}, /* no device has that major */
+        {false, 'a', -1, -1, "rwm"},     {true, 'c', -1, 7, "r"}, /* any major, minor 7 */
+        {true, 'a', 10, -1, "w"},                                 /* block or char, major 10 */
+        {true, 'c', 5000000000, 1, "r"},                          /* no device has that major */
         {true, 'c', 254, 1048575, "r"},
     };
     struct prog p = build(rules, SK_ARRAY_SIZE(rules));
@@ -234,9 +230,12 @@ static void test_kernel_loads_it(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_allowlist),        cmocka_unit_test(test_no_rule_allows),
-        cmocka_unit_test(test_last_rule_wins),   cmocka_unit_test(test_rights_one_by_one),
-        cmocka_unit_test(test_wildcards_and_ranges), cmocka_unit_test(test_kernel_loads_it),
+        cmocka_unit_test(test_allowlist),
+        cmocka_unit_test(test_no_rule_allows),
+        cmocka_unit_test(test_last_rule_wins),
+        cmocka_unit_test(test_rights_one_by_one),
+        cmocka_unit_test(test_wildcards_and_ranges),
+        cmocka_unit_test(test_kernel_loads_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
