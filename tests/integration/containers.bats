@@ -25,18 +25,6 @@ hex() {
 	echo "${1#sha256:}"
 }
 
-# assert_error WORD...: the last `run --separate-stderr` exited 125 (or
-# $ERR_STATUS) with exactly one stderr line "skiff: error: ..." mentioning
-# each WORD (any case).
-assert_error() {
-	local want=${ERR_STATUS:-125} w
-	[ "$status" -eq "$want" ] || fail "expected exit $want, got $status; stdout: $output; stderr:" "$stderr"
-	[[ $stderr == "skiff: error: "* ]] || fail "stderr does not start with 'skiff: error: ':" "$stderr"
-	[[ $stderr != *$'\n'* ]] || fail "stderr has more than one line:" "$stderr"
-	for w in "$@"; do
-		[[ ${stderr,,} == *"${w,,}"* ]] || fail "error does not mention '$w':" "$stderr"
-	done
-}
 
 # create ARGS...: `skiff create -q ARGS`, which must print one 64-hex ID; the
 # ID lands in $CID (create runs in this shell, not in a `run` subshell).
@@ -258,15 +246,15 @@ check_multilayer_merged() {
 	[ "$(field web '{{.Id}}')" = "$id" ]
 	[ "$(sk ps -a --format '{{.Names}}')" = web ]
 	run --separate-stderr sk create -q --name web busybox
-	assert_error web "already in use"
+	assert_skiff_error web "already in use"
 	[ -z "$output" ] || fail "the refused create printed '$output'"
 	[ "$(listed_ids)" = "$id" ] || fail "ps -a lists:" "$(sk ps -a)"
 	[ "$(ctr_dirs)" = "$id" ] || fail "overlay-containers/ holds:" "$(ctr_dirs)"
 	# Also through `container create`, and a bad name is refused the same way.
 	run --separate-stderr sk container create -q --name web busybox
-	assert_error web "already in use"
+	assert_skiff_error web "already in use"
 	run --separate-stderr sk create -q --name 'bad/name' busybox
-	assert_error 'bad/name'
+	assert_skiff_error 'bad/name'
 	[ "$(listed_ids)" = "$id" ] || fail "ps -a lists:" "$(sk ps -a)"
 	# Once removed, the name is free again.
 	sk rm web >/dev/null
@@ -276,7 +264,7 @@ check_multilayer_merged() {
 
 @test "create --pull never: a missing image fails and creates nothing" {
 	run --separate-stderr sk create --pull never busybox
-	assert_error busybox
+	assert_skiff_error busybox
 	[ -z "$output" ] || fail "stdout: $output"
 	assert_no_containers
 	[ -z "$(sk images -q)" ] || fail "images: $(sk images)"
@@ -569,7 +557,7 @@ check_multilayer_merged() {
 	local cmd
 	for cmd in mount umount init; do
 		run --separate-stderr sk $cmd nope
-		assert_error nope
+		assert_skiff_error nope
 	done
 }
 
@@ -650,14 +638,14 @@ check_multilayer_merged() {
 
 @test "rm of an unknown container exits 1; rm -i ignores it" {
 	run --separate-stderr sk rm nope
-	ERR_STATUS=1 assert_error nope
+	ERR_STATUS=1 assert_skiff_error nope
 	[ -z "$output" ] || fail "stdout: $output"
 	run --separate-stderr sk rm -i nope
 	assert_success
 	[ -z "$output" ] || fail "rm -i printed '$output'"
 	[ -z "$stderr" ] || fail "rm -i complained: $stderr"
 	run --separate-stderr sk container rm nope
-	ERR_STATUS=1 assert_error nope
+	ERR_STATUS=1 assert_skiff_error nope
 }
 
 # ------------------------------------------------------------ rmi
@@ -667,7 +655,7 @@ check_multilayer_merged() {
 	local id=$CID merged
 	merged=$(sk mount user)
 	run --separate-stderr sk rmi busybox
-	ERR_STATUS=2 assert_error "in use" # podman: 2 for an image in use
+	ERR_STATUS=2 assert_skiff_error "in use" # podman: 2 for an image in use
 	[ "$(sk images -q)" = "${BUSYBOX_ID:7:12}" ] || fail "images: $(sk images)"
 	[ "$(listed_ids)" = "$id" ] || fail "ps -a lists:" "$(sk ps -a)"
 	assert_mounted "$merged"
@@ -860,7 +848,7 @@ check_multilayer_merged() {
 		read -r -a args <<<"${c%|*}"
 		value=${c##*|}
 		run --separate-stderr sk create -q "${args[@]}" busybox
-		assert_error "$value" || fail "for create ${args[*]}"
+		assert_skiff_error "$value" || fail "for create ${args[*]}"
 		[ -z "$output" ] || fail "create ${args[*]} printed '$output'"
 	done
 	assert_no_containers

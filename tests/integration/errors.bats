@@ -15,23 +15,6 @@ hex() {
 	echo "${1#sha256:}"
 }
 
-# assert_error WORD...: the last `run --separate-stderr` exited 125 with
-# exactly one stderr line "skiff: error: ..." mentioning each WORD (any case;
-# "a|b" accepts either).
-assert_error() {
-	[ "$status" -eq 125 ] || fail "expected exit 125, got $status; stdout: $output; stderr:" "$stderr"
-	[[ $stderr == "skiff: error: "* ]] || fail "stderr does not start with 'skiff: error: ':" "$stderr"
-	[[ $stderr != *$'\n'* ]] || fail "stderr has more than one line:" "$stderr"
-	local w alt ok
-	for w in "$@"; do
-		ok=
-		IFS='|' read -ra alts <<<"$w"
-		for alt in "${alts[@]}"; do
-			[[ ${stderr,,} == *"${alt,,}"* ]] && ok=1
-		done
-		[ -n "$ok" ] || fail "error does not mention '$w':" "$stderr"
-	done
-}
 
 assert_tmp_empty() {
 	local left
@@ -53,7 +36,7 @@ assert_store_unharmed() {
 	assert_tmp_empty
 }
 
-# pull_fails REF WORD...: skiff pull -q $PULL_ARGS REF fails as assert_error
+# pull_fails REF WORD...: skiff pull -q $PULL_ARGS REF fails as assert_skiff_error
 # says and the store is unharmed.
 PULL_ARGS=
 pull_fails() {
@@ -61,7 +44,7 @@ pull_fails() {
 	shift
 	# shellcheck disable=SC2086
 	run --separate-stderr sk pull -q $PULL_ARGS "$ref"
-	assert_error "$@"
+	assert_skiff_error "$@"
 	[ -z "$output" ] || fail "a failed pull printed on stdout: $output"
 	assert_store_unharmed
 }
@@ -74,7 +57,7 @@ pull_fails() {
 		':tag' 'foo/' '' 'a//b' "$REG_HTTP/busy box" "$REG_HTTP/busybox:-tag" \
 		"$REG_HTTP/busybox:$(printf 'x%.0s' {1..200})"; do
 		run --separate-stderr sk pull -q "$ref"
-		assert_error "invalid reference" || fail "reference '$ref'"
+		assert_skiff_error "invalid reference" || fail "reference '$ref'"
 	done
 	assert_store_unharmed
 }
@@ -96,7 +79,7 @@ pull_fails() {
 @test "plain HTTP registry neither insecure nor --tls-verify=false" {
 	: >"$BATS_TEST_TMPDIR/empty.conf"
 	CONTAINERS_REGISTRIES_CONF=$BATS_TEST_TMPDIR/empty.conf run --separate-stderr sk pull -q "$REG_HTTP/busybox"
-	assert_error "$REG_HTTP" "ssl|tls|http response"
+	assert_skiff_error "$REG_HTTP" "ssl|tls|http response"
 	assert_store_unharmed
 }
 
@@ -123,14 +106,14 @@ pull_fails() {
 
 @test "layer digest mismatch" {
 	run --separate-stderr sk pull -q "$(fault_ref digest-mismatch)"
-	assert_error "digest" "${BUSYBOX_LAYERS%% *}"
+	assert_skiff_error "digest" "${BUSYBOX_LAYERS%% *}"
 	[ ! -e "$SKIFF_ROOT/layers/$(hex "$BUSYBOX_DIFF_IDS")" ] || fail "the corrupt layer was committed"
 	assert_store_unharmed
 }
 
 @test "layer size mismatch" {
 	run --separate-stderr sk pull -q "$(fault_ref size-mismatch)"
-	assert_error "size"
+	assert_skiff_error "size"
 	[ ! -e "$SKIFF_ROOT/layers/$(hex "$BUSYBOX_DIFF_IDS")" ] || fail "the oversized layer was committed"
 	assert_store_unharmed
 }
@@ -186,7 +169,7 @@ hostile() {
 	run --separate-stderr sk pull -q "$REG_HTTP/hostile/$kind"
 	cd "$BATS_TEST_TMPDIR" || return 1
 	after=$(outside_state)
-	assert_error "$@"
+	assert_skiff_error "$@"
 	[ "$before" = "$after" ] || fail "the hostile pull changed things outside the store:" \
 		"$(diff <(echo "$before") <(echo "$after"))"
 	local found
@@ -233,7 +216,7 @@ hostile() {
 		[ -b "$dev" ] || fail "$dev is not a block device"
 		[ "$(stat -c '%t:%T' "$dev")" = 8:0 ] || fail "$dev is $(stat -c '%t:%T' "$dev")"
 	else
-		assert_error "device"
+		assert_skiff_error "device"
 	fi
 	assert_tmp_empty
 	assert_store_intact
@@ -274,7 +257,7 @@ hostile() {
 	mkdir -p "$SKIFF_ROOT"
 	mount -t tmpfs -o size=1m skiff-test-full "$SKIFF_ROOT"
 	run --separate-stderr sk pull -q "$REG_HTTP/busybox"
-	assert_error "No space left on device"
+	assert_skiff_error "No space left on device"
 	assert_store_intact
 	assert_tmp_empty
 	[ -z "$(sk images -q)" ] || fail "an image was recorded"

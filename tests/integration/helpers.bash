@@ -126,6 +126,24 @@ assert_failure() {
 	fi
 }
 
+# assert_skiff_error WORD...: the last `run --separate-stderr` exited 125 (or
+# $ERR_STATUS) with exactly one stderr line "skiff: error: ..." mentioning each
+# WORD (any case; "a|b" accepts either).
+assert_skiff_error() {
+	local want=${ERR_STATUS:-125} w alt ok alts
+	[ "$status" -eq "$want" ] || fail "expected exit $want, got $status; stdout: $output; stderr:" "$stderr"
+	[[ $stderr == "skiff: error: "* ]] || fail "stderr does not start with 'skiff: error: ':" "$stderr"
+	[[ $stderr != *$'\n'* ]] || fail "stderr has more than one line:" "$stderr"
+	for w in "$@"; do
+		ok=
+		IFS='|' read -ra alts <<<"$w"
+		for alt in "${alts[@]}"; do
+			[[ ${stderr,,} == *"${alt,,}"* ]] && ok=1
+		done
+		[ -n "$ok" ] || fail "error does not mention '$w':" "$stderr"
+	done
+}
+
 assert_output_contains() {
 	[[ "$output" == *"$1"* ]] || fail "output lacks '$1'; output:" "$output"
 }

@@ -12,17 +12,6 @@ hex() {
 	echo "${1#sha256:}"
 }
 
-# assert_error WORD...: the last `run --separate-stderr` exited 125 (or $ERR_STATUS)
-# with exactly one stderr line "skiff: error: ..." mentioning each WORD (any case).
-assert_error() {
-	local want=${ERR_STATUS:-125} w
-	[ "$status" -eq "$want" ] || fail "expected exit $want, got $status; stdout: $output; stderr:" "$stderr"
-	[[ $stderr == "skiff: error: "* ]] || fail "stderr does not start with 'skiff: error: ':" "$stderr"
-	[[ $stderr != *$'\n'* ]] || fail "stderr has more than one line:" "$stderr"
-	for w in "$@"; do
-		[[ ${stderr,,} == *"${w,,}"* ]] || fail "error does not mention '$w':" "$stderr"
-	done
-}
 
 layer_dir() {
 	echo "$SKIFF_ROOT/layers/${1#sha256:}/diff"
@@ -171,7 +160,7 @@ setup() {
 
 @test "inspect of an unknown image fails with one error line" {
 	run --separate-stderr sk inspect nosuch:latest
-	assert_error nosuch
+	assert_skiff_error nosuch
 }
 
 # ------------------------------------------------------------ tag
@@ -192,7 +181,7 @@ setup() {
 
 @test "tag of an unknown image fails with one error line" {
 	run --separate-stderr sk tag nosuch:latest newname
-	assert_error nosuch
+	assert_skiff_error nosuch
 }
 
 # ------------------------------------------------------------ rmi
@@ -212,7 +201,7 @@ setup() {
 	pull busybox
 	sk tag "$BB" mybox
 	run --separate-stderr sk rmi "${BUSYBOX_ID:7:12}"
-	assert_error
+	assert_skiff_error
 	[ "$(image_names | sort)" = "$(printf '%s\n' "$BB" localhost/mybox:latest | sort)" ] ||
 		fail "a failed rmi changed the names:" "$(image_names)"
 	run --separate-stderr sk rmi -f "${BUSYBOX_ID:7:12}"
@@ -293,10 +282,10 @@ setup() {
 	pull busybox
 	ERR_STATUS=1
 	run --separate-stderr sk rmi nosuch:latest
-	assert_error nosuch
+	assert_skiff_error nosuch
 	# Known and unknown together: the known one goes, the exit is still 1.
 	run --separate-stderr sk rmi "$BB" nosuch:latest
-	assert_error nosuch
+	assert_skiff_error nosuch
 	[ -z "$(sk images -q)" ] || fail "busybox not removed"
 }
 
@@ -374,26 +363,26 @@ setup() {
 
 @test "an unknown command fails with one error line" {
 	run --separate-stderr sk frobnicate
-	assert_error frobnicate
+	assert_skiff_error frobnicate
 	run --separate-stderr sk image frobnicate
-	assert_error frobnicate
+	assert_skiff_error frobnicate
 	run --separate-stderr sk help frobnicate
-	assert_error frobnicate
+	assert_skiff_error frobnicate
 }
 
 @test "an unknown flag fails with one error line" {
 	local c
 	for c in pull images inspect rmi tag login logout info version; do
 		run --separate-stderr sk "$c" --no-such-flag
-		assert_error --no-such-flag
+		assert_skiff_error --no-such-flag
 	done
 	run --separate-stderr sk --no-such-flag images
-	assert_error --no-such-flag
+	assert_skiff_error --no-such-flag
 	run --separate-stderr sk images --format
-	assert_error format
+	assert_skiff_error format
 }
 
 @test "skiff without a command fails with one error line" {
 	run --separate-stderr "$SKIFF" --root "$SKIFF_ROOT" --runroot "$SKIFF_RUNROOT"
-	assert_error command
+	assert_skiff_error command
 }

@@ -14,17 +14,6 @@ teardown() {
 
 # ------------------------------------------------------------ local helpers
 
-# assert_error WORD...: the last `run --separate-stderr` exited 125 (or
-# $ERR_STATUS) with one stderr line "skiff: error: ..." mentioning each WORD.
-assert_error() {
-	local want=${ERR_STATUS:-125} w
-	[ "$status" -eq "$want" ] || fail "expected exit $want, got $status; stdout: $output; stderr:" "$stderr"
-	[[ $stderr == "skiff: error: "* ]] || fail "stderr does not start with 'skiff: error: ':" "$stderr"
-	[[ $stderr != *$'\n'* ]] || fail "stderr has more than one line:" "$stderr"
-	for w in "$@"; do
-		[[ ${stderr,,} == *"${w,,}"* ]] || fail "error does not mention '$w':" "$stderr"
-	done
-}
 
 # new_ctr NAME: a created container; its ID in $CID, its log path in $LOG.
 new_ctr() {
@@ -91,7 +80,7 @@ write_log() {
 	run sk logs --tail -1 c
 	[ "$(wc -l <<<"$output")" -eq 6 ] || fail "--tail -1:" "$output"
 	run --separate-stderr sk logs --tail x c
-	assert_error "--tail"
+	assert_skiff_error "--tail"
 }
 
 @test "logs --since and --until take RFC 3339, dates, Unix times and durations" {
@@ -112,9 +101,9 @@ write_log() {
 	run --separate-stderr sk logs --since 10m c # a duration: 10 minutes ago
 	[ -z "$output$stderr" ] || fail "--since 10m:" "$output" "$stderr"
 	run --separate-stderr sk logs --since yesterday c
-	assert_error 'parsing --since "yesterday"' "unable to interpret time value"
+	assert_skiff_error 'parsing --since "yesterday"' "unable to interpret time value"
 	run --separate-stderr sk logs --until 1x c
-	assert_error "--until"
+	assert_skiff_error "--until"
 }
 
 @test "logs of several containers prefixes each line with the short ID, or with -n the name" {
@@ -148,12 +137,12 @@ write_log() {
 	run --separate-stderr sk logs -f quiet # nothing runs: nothing to wait for
 	assert_success
 	run --separate-stderr sk logs quiet nosuch
-	assert_error 'no container with name or ID "nosuch" found'
+	assert_skiff_error 'no container with name or ID "nosuch" found'
 	[ -z "$output" ] || fail "printed before failing:" "$output"
 	run --separate-stderr sk logs
-	assert_error "specify at least one container"
+	assert_skiff_error "specify at least one container"
 	run --separate-stderr sk logs -l quiet
-	assert_error "--latest"
+	assert_skiff_error "--latest"
 }
 
 @test "logs survives a huge line and a log of garbage" {

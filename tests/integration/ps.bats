@@ -14,14 +14,6 @@ teardown() {
 
 # ------------------------------------------------------------ local helpers
 
-assert_error() {
-	local want=${ERR_STATUS:-125} w
-	[ "$status" -eq "$want" ] || fail "expected exit $want, got $status; stdout: $output; stderr:" "$stderr"
-	[[ $stderr == "skiff: error: "* ]] || fail "stderr does not start with 'skiff: error: ':" "$stderr"
-	for w in "$@"; do
-		[[ ${stderr,,} == *"${w,,}"* ]] || fail "error does not mention '$w':" "$stderr"
-	done
-}
 
 hex_id() {
 	echo "${1#sha256:}"
@@ -108,11 +100,11 @@ three_states() {
 	# Without -a and without a status filter: running ones only.
 	[ "$(ps_names --filter ancestor=busybox)" = up ]
 	run --separate-stderr sk ps --filter status=sleeping
-	assert_error "unknown container state: sleeping"
+	assert_skiff_error "unknown container state: sleeping"
 	run --separate-stderr sk ps --filter color=red
-	assert_error "color is an invalid filter"
+	assert_skiff_error "color is an invalid filter"
 	run --separate-stderr sk ps --filter name
-	assert_error 'invalid filter "name"'
+	assert_skiff_error 'invalid filter "name"'
 }
 
 # ------------------------------------------------------------ inspect State
@@ -153,14 +145,14 @@ three_states() {
 	[[ $(head -n 1 <<<"$output") =~ ^PID\ +COMMAND\ +USER\ +HPID$ ]] || fail "header:" "$output"
 	grep -qE "^1 +sleep +nobody +$(sk ps --format '{{.Pid}}')$" <<<"$output" || fail "rows:" "$output"
 	run --separate-stderr sk top t pid bogus
-	assert_error "'bogus': unknown descriptor"
+	assert_skiff_error "'bogus': unknown descriptor"
 	run --separate-stderr sk top nosuch
-	assert_error 'no container with name or ID "nosuch" found'
+	assert_skiff_error 'no container with name or ID "nosuch" found'
 	sk create -q --name idle busybox true >/dev/null
 	run --separate-stderr sk top idle
-	assert_error "top can only be used on running containers"
+	assert_skiff_error "top can only be used on running containers"
 	run --separate-stderr sk top
-	assert_error "running container"
+	assert_skiff_error "running container"
 }
 
 # ------------------------------------------------------------ rm -a, rmi -a, prune
@@ -223,7 +215,7 @@ three_states() {
 		fail "prompt:" "$output"
 	[ "$(ps_names -a)" = "done made up" ] || fail "n removed containers"
 	run --separate-stderr sk system prune </dev/null
-	assert_error "--force"
+	assert_skiff_error "--force"
 	[ "$(ps_names -a)" = "done made up" ] || fail "no answer removed containers"
 	local made
 	made=$(sk inspect --format '{{.Id}}' made)
@@ -233,7 +225,7 @@ three_states() {
 		fail "container prune:" "$output"
 	[ "$(ps_names -a)" = "done up" ] || fail "container prune --filter left: $(ps_names -a)"
 	run --separate-stderr sk container prune --filter name=x -f
-	assert_error "name is an invalid filter"
+	assert_skiff_error "name is an invalid filter"
 	run sk container prune -f
 	assert_success
 	[ "$(ps_names -a)" = up ] || fail "container prune left: $(ps_names -a)"

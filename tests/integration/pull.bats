@@ -36,18 +36,6 @@ assert_pulled() {
 	[ "$output" = "$(hex "$1")" ] || fail "pull printed '$output', expected $(hex "$1"); stderr:" "$stderr"
 }
 
-# assert_error WORD...: the last `run --separate-stderr` exited 125 with
-# exactly one stderr line "skiff: error: ..." mentioning each WORD (any case).
-# Failing pulls run with -q: without it stderr also carries the progress.
-assert_error() {
-	[ "$status" -eq 125 ] || fail "expected exit 125, got $status; stdout: $output; stderr:" "$stderr"
-	[[ $stderr == "skiff: error: "* ]] || fail "stderr does not start with 'skiff: error: ':" "$stderr"
-	[[ $stderr != *$'\n'* ]] || fail "stderr has more than one line:" "$stderr"
-	local w
-	for w in "$@"; do
-		[[ ${stderr,,} == *"${w,,}"* ]] || fail "error does not mention '$w':" "$stderr"
-	done
-}
 
 assert_tmp_empty() {
 	local left
@@ -199,7 +187,7 @@ assert_absent() {
 	assert_success
 	sk rmi -a >/dev/null
 	run --separate-stderr sk pull -q --cert-dir "$REG_CERTS_DIR" "$REG_BASIC/busybox"
-	assert_error unauthorized
+	assert_skiff_error unauthorized
 	assert_no_images
 }
 
@@ -212,7 +200,7 @@ assert_absent() {
 
 @test "login with a wrong password fails and stores nothing" {
 	run --separate-stderr sk login --cert-dir "$REG_CERTS_DIR" -u "$REG_USER" -p wrong "$REG_BASIC"
-	assert_error "$REG_BASIC"
+	assert_skiff_error "$REG_BASIC"
 	if [ -e "$REGISTRY_AUTH_FILE" ]; then
 		! jq -e --arg r "$REG_BASIC" '.auths[$r]' "$REGISTRY_AUTH_FILE" >/dev/null ||
 			fail "failed login stored credentials:" "$(cat "$REGISTRY_AUTH_FILE")"
@@ -245,14 +233,14 @@ assert_absent() {
 
 @test "pull of a private repository without credentials is refused" {
 	run --separate-stderr sk pull -q --cert-dir "$REG_CERTS_DIR" "$REG_TOKEN/private/secret"
-	assert_error "private/secret" unauthorized
+	assert_skiff_error "private/secret" unauthorized
 	assert_no_images
 	assert_tmp_empty
 }
 
 @test "bad credentials are refused: basic auth" {
 	run --separate-stderr sk pull -q --cert-dir "$REG_CERTS_DIR" --creds "$REG_USER:wrong" "$REG_BASIC/busybox"
-	assert_error "$REG_BASIC"
+	assert_skiff_error "$REG_BASIC"
 	[[ ${stderr,,} == *unauthorized* || ${stderr,,} == *"invalid username"* ]] ||
 		fail "error does not say the credentials were refused:" "$stderr"
 	assert_no_images
@@ -260,7 +248,7 @@ assert_absent() {
 
 @test "bad credentials are refused: bearer token" {
 	run --separate-stderr sk pull -q --cert-dir "$REG_CERTS_DIR" --creds "$REG_USER:wrong" "$REG_TOKEN/private/secret"
-	assert_error "$REG_TOKEN"
+	assert_skiff_error "$REG_TOKEN"
 	[[ ${stderr,,} == *unauthorized* || ${stderr,,} == *"invalid username"* ]] ||
 		fail "error does not say the credentials were refused:" "$stderr"
 	assert_no_images
@@ -294,10 +282,10 @@ assert_absent() {
 	local wrong
 	wrong=sha256:$(printf 'no such manifest' | sha256sum | cut -d' ' -f1)
 	run --separate-stderr sk pull -q "$REG_HTTP/busybox@$wrong"
-	assert_error "${wrong#sha256:}"
+	assert_skiff_error "${wrong#sha256:}"
 	# A digest of another repository's manifest is not in busybox either.
 	run --separate-stderr sk pull -q "$REG_HTTP/busybox@$MULTILAYER_DIGEST"
-	assert_error
+	assert_skiff_error
 	assert_no_images
 	assert_tmp_empty
 }
@@ -335,7 +323,7 @@ assert_absent() {
 	[ "$(image_names | LC_ALL=C sort)" = "$(printf '%s\n' mirrored.example/multilayer:latest rewritten.example/busybox:latest)" ] ||
 		fail "images lists:" "$(image_names)"
 	run --separate-stderr sk pull -q "$REG_HTTP/busybox"
-	assert_error blocked
+	assert_skiff_error blocked
 }
 
 # ------------------------------------------------------------ image kinds
@@ -398,9 +386,9 @@ test_index() {
 
 @test "a platform the index does not offer fails clearly" {
 	run --separate-stderr sk pull -q --platform linux/s390x "$REG_HTTP/multiarch"
-	assert_error s390x
+	assert_skiff_error s390x
 	run --separate-stderr sk pull -q --arch riscv64 "$REG_HTTP/docker-list"
-	assert_error riscv64
+	assert_skiff_error riscv64
 	assert_no_images
 	assert_tmp_empty
 }
