@@ -61,5 +61,5 @@ int cmd_unshare(const struct cmd_globals *g, int argc, char **argv)
 
 int cmd_userns_pause(const struct cmd_globals *g, int argc, char **argv)
 {
-    return engine_userns_pause_main();
+    return engine_userns_pause_main(argc > 1 ? atoi(argv[1]) : -1);
 }

@@ -62,6 +62,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -85,6 +86,7 @@ extern char **environ;
 #define SUBID_MIN_START 100000UL /* useradd's SUB_UID_MIN */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define RUNTIME_FALLBACK_FMT "%s/skiff-run-%u"
+#define PAUSE_READY_TIMEOUT_MS 5000
 
 /* ---- subordinate ID files ------------------------------------------------- */
 
@@ -267,9 +269,11 @@ int engine_rootless_runtime_dir(char **ret, struct sk_error *err)
 
 /* ---- the pause process ----------------------------------------------------- */
 
-int engine_userns_pause_main(void)
+int engine_userns_pause_main(int ready_fd)
 {
     prctl(PR_SET_NAME, USERNS_PAUSE_NAME, 0, 0, 0);
+    if (ready_fd > 2)
+        close(ready_fd); /* its maker reads EOF: we are in place */
     signal(SIGHUP, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
@@ -424,11 +428,13 @@ static _Noreturn void pause_child(int go_fd, int rep_fd, const char *exe)
     if (read_full(go_fd, &go, 1) != 1 || go != 'g')
         _exit(1);
     close(go_fd);
-    close(rep_fd);
-    char *argv[] = {"skiff", USERNS_PAUSE_COMMAND, NULL};
+    char fd[16];
+    snprintf(fd, sizeof(fd), "%d", rep_fd);
+    char *argv[] = {"skiff", USERNS_PAUSE_COMMAND, fd, NULL};
     char *envp[] = {NULL};
-    execve(exe, argv, envp);
-    engine_userns_pause_main(); /* without the program: this copy of it */
+    if (fcntl(rep_fd, F_SETFD, 0) == 0) /* closed by the pause process once in place */
+        execve(exe, argv, envp);
+    engine_userns_pause_main(rep_fd); /* without the program: this copy of it */
     _exit(1);
 }
 
@@ -498,6 +504,10 @@ static int pause_spawn(const struct plan *p, pid_t *ret_pid, unsigned long long 
         kill(r.pid, SIGKILL);
         return sk_error_set(err, ECHILD, "the pause process died before it started");
     }
+    /* EOF once it runs as the pause program (or died: the caller checks). */
+    struct pollfd pfd = {.fd = rep_r, .events = POLLIN};
+    while (poll(&pfd, 1, PAUSE_READY_TIMEOUT_MS) < 0 && errno == EINTR)
+        ;
     *ret_pid = r.pid;
     *ret_start = start;
     return 0;

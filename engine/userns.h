@@ -24,8 +24,9 @@
  * the user's own ID alone (no subordinate IDs, or no newuidmap), or NULL. */
 int engine_userns_enter(char **ret_warning, struct sk_error *err);
 
-/* The pause process: sleeps until killed. */
-int engine_userns_pause_main(void);
+/* The pause process: closes ready_fd (when > 2) once in place, then sleeps
+ * until killed. */
+int engine_userns_pause_main(int ready_fd);
 
 /* A rootless user's runtime directory: $XDG_RUNTIME_DIR; without it
  * /run/user/UID when it is the user's; else ${TMPDIR:-/tmp}/skiff-run-UID,
