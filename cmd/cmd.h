@@ -30,6 +30,9 @@ struct cmd {
 /* Print "skiff: error: <msg>" and return EXIT_ENGINE. */
 int cmd_fail(const struct sk_error *err);
 int cmd_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Rootless: enter skiff's user namespace (engine/userns.h), printing its
+ * warning if any; then open the engine. 0, or the exit code after an error. */
+int cmd_enter_userns(void);
 int cmd_open_engine(const struct cmd_globals *g, struct engine **ret);
 
 /* getopt_long wrapper: handles --help (prints usage, *ret_exit = 0) and
@@ -108,6 +111,8 @@ int cmd_wait(const struct cmd_globals *g, int argc, char **argv);
 int cmd_restart(const struct cmd_globals *g, int argc, char **argv);
 int cmd_attach(const struct cmd_globals *g, int argc, char **argv);
 int cmd_monitor_worker(const struct cmd_globals *g, int argc, char **argv);
+int cmd_unshare(const struct cmd_globals *g, int argc, char **argv);
+int cmd_userns_pause(const struct cmd_globals *g, int argc, char **argv);
 int cmd_exec(const struct cmd_globals *g, int argc, char **argv);
 int cmd_init(const struct cmd_globals *g, int argc, char **argv);
 int cmd_mount(const struct cmd_globals *g, int argc, char **argv);

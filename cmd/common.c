@@ -2,6 +2,7 @@
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "engine/userns.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -26,8 +27,22 @@ int cmd_failf(const char *fmt, ...)
     return EXIT_ENGINE;
 }
 
+int cmd_enter_userns(void)
+{
+    struct sk_error err = {0};
+    _cleanup_free_ char *warning = NULL;
+    if (engine_userns_enter(&warning, &err) < 0)
+        return cmd_fail(&err);
+    if (warning)
+        fprintf(stderr, "skiff: warning: %s\n", warning);
+    return 0;
+}
+
 int cmd_open_engine(const struct cmd_globals *g, struct engine **ret)
 {
+    int rc = cmd_enter_userns();
+    if (rc)
+        return rc;
     struct sk_error err = {0};
     struct engine_opts o = {.root = g->root, .runroot = g->runroot,
                             .storage_driver = g->storage_driver};

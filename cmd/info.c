@@ -2,6 +2,7 @@
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
 #include "common/json.h"
+#include "common/rootless.h"
 #include "common/util.h"
 
 #include <stdio.h>
@@ -107,7 +108,7 @@ int cmd_info(const struct cmd_globals *g, int argc, char **argv)
     _cleanup_json_ json_t *doc = json_pack(
         "{s:{s:s, s:s, s:s, s:s, s:s, s:b}, s:{s:s, s:s, s:s, s:{s:I}}, s:{s:o}, s:{s:s}}",
         "host", "arch", u.machine, "os", "linux", "kernel", u.release, "hostname", hostname,
-        "cgroupVersion", cgroup_version(), "rootless", geteuid() != 0, "store", "graphRoot",
+        "cgroupVersion", cgroup_version(), "rootless", sk_rootless(), "store", "graphRoot",
         e->st->root, "runRoot", e->st->runroot, "graphDriverName", "overlay", "imageStore",
         "number", (json_int_t)json_array_size(images), "registries", "search", search,
         "version", "Version", SKIFF_VERSION);

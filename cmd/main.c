@@ -2,6 +2,7 @@
 #include "cmd/cmd.h"
 #include "cmd/runtime.h"
 #include "engine/monitor.h"
+#include "engine/userns.h"
 #include "common/util.h"
 
 #include <malloc.h>
@@ -238,9 +239,18 @@ const struct cmd cmd_table_of_commands[] = {
      "Options:\n"
      "  -f, --format FORMAT    \"json\"\n"},
     {"runtime", cmd_runtime, CMD_RUNTIME_SUMMARY, CMD_RUNTIME_USAGE},
+    {"unshare", cmd_unshare, "Run a command in skiff's user and mount namespace (rootless)",
+     "skiff unshare [COMMAND [ARG...]]\n\n"
+     "Runs COMMAND (default: $SHELL, else /bin/sh) in the user namespace rootless skiff\n"
+     "works in, where you are root and your subordinate IDs (/etc/subuid, /etc/subgid)\n"
+     "are the other users, and in its mount namespace, where the containers mounted by\n"
+     "`skiff mount` are. Exits with COMMAND's exit code; 125 when skiff fails, 126 when\n"
+     "COMMAND cannot be run, 127 when it is not found. Rootless only.\n"},
     {"help", cmd_help, "Show help for skiff or a command", "skiff help [COMMAND]\n"},
     /* Internal: the monitor's worker (engine/monitor.c); not listed. */
     {MONITOR_WORKER_COMMAND, cmd_monitor_worker, NULL, ""},
+    /* Internal: the process holding a rootless user's namespaces (engine/userns.c). */
+    {USERNS_PAUSE_COMMAND, cmd_userns_pause, NULL, ""},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -4,30 +4,57 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/toml.h"
+#include "common/rootless.h"
 #include "engine/defaults.h"
+#include "engine/userns.h"
+
+#include <errno.h>
+#include <pwd.h>
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-void engine_default_paths(char **ret_root, char **ret_runroot)
+/* The rootless store: $XDG_DATA_HOME/skiff, else ~/.local/share/skiff (HOME,
+ * else the user's home in the password database). */
+static int rootless_root(char **ret, struct sk_error *err)
 {
-    if (geteuid() == 0) {
-        *ret_root = sk_strdup(SKIFF_DEFAULT_ROOT);
-        *ret_runroot = sk_strdup(SKIFF_DEFAULT_RUNROOT);
-        return;
-    }
     const char *data = getenv("XDG_DATA_HOME");
+    if (data && *data == '/') {
+        *ret = sk_asprintf("%s/skiff", data);
+        return 0;
+    }
     const char *home = getenv("HOME");
-    const char *run = getenv("XDG_RUNTIME_DIR");
-    if (data && *data)
-        *ret_root = sk_asprintf("%s/skiff", data);
-    else
-        *ret_root = sk_asprintf("%s/.local/share/skiff", home ? home : "/tmp");
-    if (run && *run)
-        *ret_runroot = sk_asprintf("%s/skiff", run);
-    else
-        *ret_runroot = sk_asprintf("/tmp/skiff-run-%d", (int)geteuid());
+    if (!home || !*home) {
+        struct passwd *pw = getpwuid(sk_rootless_uid());
+        home = pw ? pw->pw_dir : NULL;
+    }
+    if (!home || !*home)
+        return sk_error_set(err, ENOENT, "no home directory for the store: set HOME or XDG_DATA_HOME");
+    *ret = sk_asprintf("%s/.local/share/skiff", home);
+    return 0;
+}
+
+int engine_default_root(char **ret, struct sk_error *err)
+{
+    if (!sk_rootless()) {
+        *ret = sk_strdup(SKIFF_DEFAULT_ROOT);
+        return 0;
+    }
+    return rootless_root(ret, err);
+}
+
+int engine_default_runroot(char **ret, struct sk_error *err)
+{
+    if (!sk_rootless()) {
+        *ret = sk_strdup(SKIFF_DEFAULT_RUNROOT);
+        return 0;
+    }
+    _cleanup_free_ char *dir = NULL;
+    if (engine_rootless_runtime_dir(&dir, err) < 0)
+        return -1;
+    *ret = sk_asprintf("%s/skiff", dir);
+    return 0;
 }
 
 static char *storage_conf_path(void)
@@ -35,7 +62,7 @@ static char *storage_conf_path(void)
     const char *env = getenv("SKIFF_STORAGE_CONF");
     if (env && *env)
         return sk_strdup(env);
-    if (geteuid() != 0) {
+    if (sk_rootless()) {
         const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
         _cleanup_free_ char *p = xdg && *xdg ? sk_asprintf("%s/skiff/storage.conf", xdg)
                                              : sk_asprintf("%s/.config/skiff/storage.conf",
@@ -72,7 +99,9 @@ static int storage_conf_driver(char **ret, struct sk_error *err)
 int engine_open(const struct engine_opts *opts, struct engine **ret, struct sk_error *err)
 {
     _cleanup_free_ char *root = NULL, *runroot = NULL;
-    engine_default_paths(&root, &runroot);
+    if ((!opts->root && engine_default_root(&root, err) < 0) ||
+        (!opts->runroot && engine_default_runroot(&runroot, err) < 0))
+        return -1;
     _cleanup_free_ char *driver = NULL;
     if (!opts->storage_driver && storage_conf_driver(&driver, err) < 0)
         return -1;

@@ -27,8 +27,13 @@ struct engine {
     char *storage_driver; /* from --storage-driver or storage.conf; "overlay" by default */
 };
 
-/* Default root and runroot for this user (root: /var/lib/skiff, /run/skiff). */
-void engine_default_paths(char **ret_root, char **ret_runroot);
+/* Default root and runroot for this user. Root: /var/lib/skiff, /run/skiff.
+ * Rootless (common/rootless.h): $XDG_DATA_HOME/skiff (~/.local/share/skiff)
+ * and <runtime dir>/skiff, the runtime dir being $XDG_RUNTIME_DIR, else
+ * /run/user/UID when it is the user's, else /tmp/skiff-run-UID (0700, checked;
+ * engine_rootless_runtime_dir in engine/userns.h). */
+int engine_default_root(char **ret, struct sk_error *err);
+int engine_default_runroot(char **ret, struct sk_error *err);
 int engine_open(const struct engine_opts *opts, struct engine **ret, struct sk_error *err);
 void engine_close(struct engine *e);
 static inline void engine_closep(struct engine **e) { engine_close(*e); }

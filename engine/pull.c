@@ -8,9 +8,11 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/rootless.h"
 #include "common/util.h"
 #include "engine/defaults.h"
 #include "engine/engine.h"
+#include "engine/userns.h"
 #include "registry/manifest.h"
 #include "registry/reference.h"
 #include "storage/unpack.h"
@@ -19,6 +21,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -82,15 +85,25 @@ static int unpack_into(struct pull *p, int blob_fd, const char *layer_tmp, const
         return sk_error_errno(err, errno, "open %s", diff);
     enum sk_digest_algo algo = SK_DIGEST_SHA256;
     sk_digest_parse(diff_id, &algo, NULL);
+    /* Rootless: inside skiff's user namespace (engine/userns.c), uid 0 there. */
+    bool rootless = sk_rootless();
     struct storage_unpack_opts uo = {
         .idmap = {.chown = geteuid() == 0},
-        .allow_devices = geteuid() == 0,
+        .allow_devices = !rootless && geteuid() == 0,
+        .skip_devices = rootless,
+        .userxattr = rootless,
         .nworkers = SKIFF_UNPACK_WRITERS,
         .diff_algo = algo,
     };
     struct storage_unpack_result res;
-    if (storage_unpack_layer(blob_fd, dfd, &uo, &res, err) < 0)
+    if (storage_unpack_layer(blob_fd, dfd, &uo, &res, err) < 0) {
+        _cleanup_free_ char *hint = err && err->code == EOVERFLOW ? engine_userns_id_hint() : NULL;
+        if (hint) {
+            size_t len = strlen(err->msg);
+            snprintf(err->msg + len, sizeof(err->msg) - len, ": %s", hint);
+        }
         return -1;
+    }
     if (strcmp(res.diff_id, diff_id) != 0)
         return sk_error_set(err, EBADMSG,
                             "uncompressed layer digest %s does not match the config's diff_id %s",

@@ -21,6 +21,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/rootless.h"
 #include "common/util.h"
 
 /* Credentials are secrets: only the owner may read them. */
@@ -381,7 +382,7 @@ static const char *home_dir(void)
     const char *home = getenv("HOME");
     if (home && *home)
         return home;
-    struct passwd *pw = getpwuid(getuid());
+    struct passwd *pw = getpwuid(sk_rootless_uid());
     return pw ? pw->pw_dir : NULL;
 }
 
@@ -446,7 +447,7 @@ char *registry_auth_default_path(const char *authfile)
     const char *runtime = getenv("XDG_RUNTIME_DIR");
     if (runtime && *runtime)
         return sk_asprintf("%s/containers/auth.json", runtime);
-    return sk_asprintf("/run/containers/%u/auth.json", (unsigned)getuid());
+    return sk_asprintf("/run/containers/%u/auth.json", (unsigned)sk_rootless_uid());
 }
 
 static int auth_file_save(const char *path, const json_t *root, struct sk_error *err)

@@ -2,6 +2,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/rootless.h"
 #include "common/util.h"
 #include "registry/auth.h"
 #include "registry/manifest.h"
@@ -382,7 +383,7 @@ static int load_tls(struct registry_client *c, const char *cert_dir, struct sk_e
             return -1;
     }
     const char *home = getenv("HOME");
-    if (geteuid() != 0 && home) {
+    if (sk_rootless() && home) {
         _cleanup_free_ char *dir = sk_asprintf("%s/.config/containers/certs.d/%s", home, c->host);
         if (load_cert_dir(c, dir, false, err) < 0)
             return -1;

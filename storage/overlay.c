@@ -22,6 +22,7 @@
 #include "common/digest.h"
 #include "common/fs.h"
 #include "common/json.h"
+#include "common/rootless.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -339,6 +340,10 @@ static char *overlay_options(const char *id, char **links, bool metacopy, bool v
             id, id);
     if (metacopy)
         fputs(",metacopy=off", f);
+    /* In a user namespace (rootless) trusted.* xattrs are out of reach: the
+     * layers' opaque dirs carry user.overlay.opaque (Linux 5.11+). */
+    if (sk_rootless())
+        fputs(",userxattr", f);
     if (vol)
         fputs(",volatile", f);
     fclose(f);
@@ -519,7 +524,7 @@ static int rootfs_unmount(struct storage *st, const char *merged, struct sk_erro
     int e = errno;
     if (!path_is_mounted(merged))
         return 0;
-    if (e == EPERM && geteuid() != 0) {
+    if (e == EPERM && geteuid() != 0) { /* outside the user namespace */
         char *argv[] = {FUSERMOUNT, "-u", "-z", (char *)merged, NULL};
         int status;
         _cleanup_free_ char *output = NULL;

@@ -515,6 +515,10 @@ static int handle_node(struct unpacker *u, struct archive_entry *e, const char *
                        struct sk_error *err)
 {
     mode_t type = archive_entry_filetype(e);
+    if (type != AE_IFIFO && !u->opts->allow_devices && u->opts->skip_devices) {
+        u->res.nskipped_devices++; /* what was at the path goes, as the layer says */
+        return prepare_target(u, dir, path, name, false, err) < 0 ? -1 : 0;
+    }
     if (type != AE_IFIFO && !u->opts->allow_devices)
         return hostile(err, raw, "device nodes are not allowed");
     _cleanup_meta_ struct unpack_meta m = {0};

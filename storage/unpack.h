@@ -25,7 +25,9 @@
 #include "common/error.h"
 
 /* Ownership handling lives in one place: the unpacker calls this for every
- * entry. Rootless unpack (later) runs inside a user namespace and maps here. */
+ * entry. Rootless skiff unpacks inside its user namespace (engine/userns.c),
+ * where chown to the image's IDs lands on the subordinate IDs; an owner the
+ * namespace does not map fails with EOVERFLOW. */
 struct storage_idmap {
     bool chown; /* false: keep the unpacking user's ownership */
 };
@@ -33,6 +35,8 @@ struct storage_idmap {
 struct storage_unpack_opts {
     struct storage_idmap idmap;
     bool allow_devices;           /* create block/char devices other than whiteouts */
+    bool skip_devices;            /* without allow_devices: leave them out (a user
+                                     namespace cannot make them), not fail */
     bool userxattr;               /* opaque dirs as user.overlay.opaque */
     int nworkers;                 /* parallel file writers; 0 = default */
     enum sk_digest_algo diff_algo; /* algorithm for the uncompressed digest */
@@ -42,6 +46,7 @@ struct storage_unpack_result {
     char diff_id[SK_DIGEST_MAX]; /* digest of the uncompressed tar stream */
     int64_t size;                /* uncompressed bytes of file contents */
     int64_t nentries;
+    int64_t nskipped_devices; /* left out with opts->skip_devices */
 };
 
 /* Unpack the layer read from blob_fd (any of gzip/zstd/none) into the empty

@@ -93,9 +93,16 @@ int unpack_chown(const struct storage_idmap *idmap, int fd, const char *name, ui
     if (!idmap->chown)
         return 0;
     int flags = AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH);
-    if (fchownat(fd, name, uid, gid, flags) < 0)
+    if (fchownat(fd, name, uid, gid, flags) < 0) {
+        if (errno == EINVAL) /* an ID the user namespace does not map */
+            return sk_error_set(err, EOVERFLOW,
+                                "tar entry \"%s\": owner %u:%u is not mapped in the user "
+                                "namespace (potentially insufficient UIDs or GIDs available in "
+                                "user namespace)",
+                                entry, (unsigned)uid, (unsigned)gid);
         return sk_error_errno(err, errno, "tar entry \"%s\": chown %u:%u", entry, (unsigned)uid,
                               (unsigned)gid);
+    }
     return 0;
 }
 
@@ -117,7 +124,8 @@ int unpack_set_xattrs(int fd, bool path_fd, const struct unpack_meta *m, const c
          * object itself (the symlink, not its target). */
         int r = path_fd ? setxattr(proc, x->name, x->value, x->size, 0)
                         : fsetxattr(fd, x->name, x->value, x->size, 0);
-        if (r < 0 && !(errno == EOPNOTSUPP && xattr_optional(x->name)))
+        /* EPERM: trusted.* in a user namespace (rootless) */
+        if (r < 0 && !((errno == EOPNOTSUPP || errno == EPERM) && xattr_optional(x->name)))
             return sk_error_errno(err, errno, "tar entry \"%s\": set xattr %s", entry, x->name);
     }
     return 0;

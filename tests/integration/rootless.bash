@@ -25,11 +25,17 @@ rootless_setup() {
 		useradd --create-home --shell /bin/sh "$ROOTLESS_USER" ||
 			fail "cannot create the user $ROOTLESS_USER"
 	fi
+	# Debian's useradd gives new users a range of its own (100000 up): the
+	# user's line is made exactly ours.
 	local f start
 	for f in /etc/subuid /etc/subgid; do
 		start=$ROOTLESS_SUBUID
 		[ "$f" = /etc/subgid ] && start=$ROOTLESS_SUBGID
-		grep -q "^$ROOTLESS_USER:" "$f" 2>/dev/null || echo "$ROOTLESS_USER:$start:65536" >>"$f"
+		if ! grep -qx "$ROOTLESS_USER:$start:65536" "$f" 2>/dev/null ||
+			[ "$(grep -c "^$ROOTLESS_USER:" "$f")" -ne 1 ]; then
+			sed -i "/^$ROOTLESS_USER:/d" "$f" 2>/dev/null || true
+			echo "$ROOTLESS_USER:$start:65536" >>"$f"
+		fi
 	done
 	ROOTLESS_UID=$(id -u "$ROOTLESS_USER")
 	ROOTLESS_GID=$(id -g "$ROOTLESS_USER")

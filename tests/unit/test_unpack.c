@@ -625,6 +625,33 @@ static void test_hostile_devices(void **state)
     free(tar.data);
 }
 
+/* Rootless (a user namespace cannot make device nodes): left out, and what an
+ * earlier entry had at that path goes, as containers/storage does. */
+static void test_skip_devices(void **state)
+{
+    struct fixture *f = *state;
+    struct tb t;
+    tb_init(&t);
+    tb_add(&t, (struct ent){.name = "dev/sda", .data = "earlier file"});
+    tb_add(&t, (struct ent){.name = "dev/sda", .type = AE_IFBLK, .rmajor = 8, .rminor = 0});
+    tb_add(&t, (struct ent){.name = "dev/null", .type = AE_IFCHR, .rmajor = 1, .rminor = 3});
+    tb_add(&t, (struct ent){.name = "dev/fifo", .type = AE_IFIFO, .mode = 0600});
+    tb_add(&t, (struct ent){.name = "dev/.wh.gone"});
+    struct buf tar = tb_finish(&t);
+    struct storage_unpack_opts o = {.skip_devices = true};
+    struct storage_unpack_result res;
+    unpack_ok(f, &tar, &o, &res);
+    assert_int_equal(res.nskipped_devices, 2);
+    struct stat st;
+    assert_true(fstatat(f->destfd, "dev/sda", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT);
+    assert_true(fstatat(f->destfd, "dev/null", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT);
+    assert_true(S_ISFIFO(lstat_in(f, "dev/fifo").st_mode));
+    st = lstat_in(f, "dev/gone"); /* whiteouts are not device nodes of the image */
+    assert_true(S_ISCHR(st.st_mode));
+    assert_int_equal(st.st_rdev, makedev(0, 0));
+    free(tar.data);
+}
+
 static void test_broken_streams(void **state)
 {
     struct fixture *f = *state;
@@ -780,6 +807,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_symlink_parents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_hardlinks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_devices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skip_devices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broken_streams, setup, teardown),
         cmocka_unit_test_setup_teardown(test_worker_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),

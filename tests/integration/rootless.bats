@@ -1,0 +1,304 @@
+#!/usr/bin/env bats
+# Rootless skiff: an ordinary user (rootless.bash: skiffrl, subordinate IDs
+# 300000:65536) pulls, lists, inspects, tags and removes images in its own
+# store, inside the user namespace its pause process keeps (engine/userns.c);
+# `skiff unshare` enters that namespace. A second user, skiffrl2, has no
+# subordinate IDs: skiff falls back to a single mapping and says what to add.
+
+load helpers
+load rootless
+
+bats_require_minimum_version 1.5.0
+
+ROOTLESS_USER2=${ROOTLESS_USER2:-skiffrl2}
+
+setup() {
+	skiff_setup
+	rootless_setup
+	STORE=$RL_DIR/home/.local/share/skiff
+	PAUSE_PIDFILE=$RL_DIR/run/skiff/pause.pid
+}
+
+teardown() {
+	if [ -n "${RL2_SETUP:-}" ]; then
+		pkill -KILL -u "$ROOTLESS_USER2" 2>/dev/null || true
+		sed -i "/^$ROOTLESS_USER2:/d" /etc/subuid /etc/subgid
+	fi
+	rootless_teardown
+	skiff_teardown
+}
+
+# The second user, without subordinate IDs (Debian's useradd gives new users
+# a range: it is removed), with its own world under $RL_DIR.
+rootless_user2_setup() {
+	if ! id -u "$ROOTLESS_USER2" >/dev/null 2>&1; then
+		useradd --create-home --shell /bin/sh "$ROOTLESS_USER2" ||
+			fail "cannot create the user $ROOTLESS_USER2"
+	fi
+	RL2_SETUP=1
+	sed -i "/^$ROOTLESS_USER2:/d" /etc/subuid /etc/subgid
+	mkdir -p "$RL_DIR/home2" "$RL_DIR/run2"
+	chown "$ROOTLESS_USER2:" "$RL_DIR/home2" "$RL_DIR/run2"
+	chmod 0700 "$RL_DIR/run2"
+}
+
+rl2() {
+	runuser -u "$ROOTLESS_USER2" -- env -i PATH="$PATH" HOME="$RL_DIR/home2" \
+		XDG_RUNTIME_DIR="$RL_DIR/run2" CONTAINERS_REGISTRIES_CONF="$RL_DIR/registries.conf" \
+		"$@"
+}
+
+pause_pid() {
+	cut -d' ' -f1 "$PAUSE_PIDFILE"
+}
+
+# The unpacked layer dir of the image's Nth diff_id (0-based).
+layer_dir() {
+	local ids
+	read -ra ids <<<"$1"
+	echo "$STORE/layers/${ids[$2]#sha256:}/diff"
+}
+
+owner() {
+	stat -c %u:%g "$1"
+}
+
+@test "rootless: skiff unshare is root in a namespace mapping the user and its subordinate IDs" {
+	run rsk unshare id -u
+	assert_success
+	[ "$output" = 0 ] || fail "id -u printed '$output'"
+	run rsk unshare cat /proc/self/uid_map
+	assert_success
+	[ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 $ROOTLESS_UID 1
+1 $ROOTLESS_SUBUID 65536" ] || fail "uid_map:" "$output"
+	run rsk unshare cat /proc/self/gid_map
+	[ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 $ROOTLESS_GID 1
+1 $ROOTLESS_SUBGID 65536" ] || fail "gid_map:" "$output"
+	# the command's exit code, 127 not found, 126 cannot run, as podman's
+	run rsk unshare sh -c 'exit 7'
+	assert_failure 7
+	run -127 --separate-stderr rsk unshare skiff-no-such-command
+	assert_failure 127
+	[[ "$stderr" == *'exec: "skiff-no-such-command": executable file not found in $PATH'* ]] ||
+		fail "stderr: $stderr"
+	run rsk unshare /etc/passwd
+	assert_failure 126
+	run rl env SHELL=/bin/echo "$SKIFF" unshare
+	assert_success
+	# root has nothing to unshare
+	run sk unshare true
+	assert_failure 125
+	assert_output_contains "please use unshare with rootless"
+}
+
+@test "rootless: pull, images, inspect, tag and rmi in the user's store, image owners on subordinate IDs" {
+	run --separate-stderr rsk pull -q "$REG_HTTP/multilayer"
+	assert_success
+	[ "$output" = "${MULTILAYER_ID#sha256:}" ] || fail "pull printed '$output'; stderr: $stderr"
+	[ -z "$stderr" ] || fail "warnings: $stderr"
+	run rsk images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+	assert_success
+	[ "$output" = "$REG_HTTP/multilayer:latest ${MULTILAYER_ID:7:12}" ] || fail "images: $output"
+	run rsk image inspect --format '{{.Id}}' multilayer
+	assert_success
+	[ "$output" = "${MULTILAYER_ID#sha256:}" ] || fail "inspect: $output"
+	rsk tag multilayer localhost/other:v1
+	[ "$(rsk images --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')" = \
+		"$REG_HTTP/multilayer:latest localhost/other:v1 " ]
+	# root's store knows nothing of it
+	run sk images -q
+	[ -z "$output" ] || fail "root's store has images: $output"
+
+	# As the host sees the files: image root is the user, uid N is 300000+N-1.
+	local base data sub=$ROOTLESS_SUBUID
+	base=$(layer_dir "$MULTILAYER_DIFF_IDS" 0)
+	data=$(layer_dir "$MULTILAYER_DIFF_IDS" 1)
+	[ "$(owner "$base/bin/busybox")" = "$ROOTLESS_UID:$ROOTLESS_GID" ]
+	[ "$(owner "$base/home/tester")" = "$((sub + 999)):$((ROOTLESS_SUBGID + 999))" ] ||
+		fail "home/tester is $(owner "$base/home/tester")"
+	[ "$(owner "$data/data/file.txt")" = "$ROOTLESS_UID:$ROOTLESS_GID" ]
+	[ "$(owner "$data/data/owned-tester")" = "$((sub + 999)):$((ROOTLESS_SUBGID + 999))" ] ||
+		fail "owned-tester is $(owner "$data/data/owned-tester")"
+	[ "$(owner "$data/data/tester-dir/file")" = "$((sub + 999)):$((ROOTLESS_SUBGID + 999))" ]
+	[ "$(owner "$data/data/owned-nobody")" = "$((sub + 65533)):$((ROOTLESS_SUBGID + 65533))" ] ||
+		fail "owned-nobody is $(owner "$data/data/owned-nobody")"
+	[ "$(stat -c %a "$data/data/setuid")" = 4755 ]
+	[ "$(stat -c %a "$data/data/tester-dir")" = 750 ]
+	# and as the namespace sees them
+	run rsk unshare stat -c %u:%g "$data/data/owned-tester" "$data/data/owned-nobody" "$base/bin/busybox"
+	[ "$output" = "1000:1000
+65534:65534
+0:0" ] || fail "inside: $output"
+	# overlay's whiteouts (0/0 char devices) and opaque dirs in the form a user namespace allows
+	local change
+	change=$(layer_dir "$MULTILAYER_DIFF_IDS" 2)
+	[ -c "$change/bin/vi" ] && [ "$(stat -c %t:%T "$change/bin/vi")" = 0:0 ]
+	[ "$(getfattr --only-values -n user.overlay.opaque "$change/data/olddir" 2>/dev/null)" = y ] ||
+		fail "no user.overlay.opaque on data/olddir"
+
+	run rsk rmi localhost/other:v1 multilayer
+	assert_success
+	assert_output_contains "Deleted: ${MULTILAYER_ID#sha256:}"
+	[ -z "$(rsk images -q)" ]
+	[ -z "$(ls "$STORE/layers")" ] || fail "layers left: $(ls "$STORE/layers")"
+	[ -z "$(ls "$STORE/tmp")" ] || fail "workspaces left: $(ls "$STORE/tmp")"
+}
+
+@test "rootless: the store is the user's alone" {
+	rsk pull -q "$REG_HTTP/busybox" >/dev/null
+	[ "$(stat -c %a:%U "$STORE")" = "700:$ROOTLESS_USER" ] || fail "store: $(stat -c %a:%U "$STORE")"
+	[ "$(stat -c %a:%U "$RL_DIR/run/skiff")" = "700:$ROOTLESS_USER" ]
+	run rsk info --format '{{.host.rootless}} {{.store.graphRoot}} {{.store.runRoot}}'
+	[ "$output" = "true $STORE $RL_DIR/run/skiff" ] || fail "info: $output"
+	rootless_user2_setup
+	run rl2 ls "$STORE"
+	assert_failure
+	assert_output_contains "Permission denied"
+	run rl2 cat "$STORE/images.json"
+	assert_failure
+	# the other user's skiff has a store of its own
+	run rl2 "$SKIFF" --root "$STORE" images
+	assert_failure 125
+}
+
+@test "rootless: one pause process per user, reused, made again when killed" {
+	rsk images >/dev/null
+	local pid pid2 start
+	pid=$(pause_pid)
+	[ -n "$pid" ] && [ -d "/proc/$pid" ] || fail "no pause process ($pid)"
+	[ "$(cat "/proc/$pid/comm")" = skiff-pause ] || fail "comm: $(cat "/proc/$pid/comm")"
+	[ "$(stat -c %U "/proc/$pid")" = "$ROOTLESS_USER" ]
+	start=$(awk '{print $22}' "/proc/$pid/stat")
+	[ "$(cat "$PAUSE_PIDFILE")" = "$pid $start" ] || fail "pid file: $(cat "$PAUSE_PIDFILE")"
+	# every command joins it: same namespaces, nothing else left running
+	rsk pull -q "$REG_HTTP/busybox" >/dev/null
+	rsk images >/dev/null
+	[ "$(pause_pid)" = "$pid" ] || fail "pause process changed: $pid -> $(pause_pid)"
+	[ "$(rsk unshare readlink /proc/self/ns/user)" = "$(readlink "/proc/$pid/ns/user")" ]
+	[ "$(rsk unshare readlink /proc/self/ns/mnt)" = "$(readlink "/proc/$pid/ns/mnt")" ]
+	# (killed pause processes of earlier tests may wait as zombies for PID 1)
+	[ "$(ps -u "$ROOTLESS_USER" -o pid=,stat= | awk '$2 !~ /^Z/ {print $1}' | tr '\n' ' ')" = "$pid " ] ||
+		fail "processes left: $(ps -o pid,comm,args -u "$ROOTLESS_USER")"
+
+	kill -KILL "$pid"
+	run rsk images --format '{{.Repository}}'
+	assert_success
+	[ "$output" = "$REG_HTTP/busybox" ] || fail "images after the kill: $output"
+	pid2=$(pause_pid)
+	[ "$pid2" != "$pid" ] && [ -d "/proc/$pid2" ] || fail "no new pause process ($pid -> $pid2)"
+	[ "$(cat "/proc/$pid2/comm")" = skiff-pause ]
+	[ "$(rsk unshare cat /proc/self/uid_map | wc -l)" = 2 ]
+	# a pid file naming another process is not trusted
+	echo "1 12345" >"$PAUSE_PIDFILE"
+	run rsk unshare id -u
+	[ "$output" = 0 ] || fail "unshare: $output"
+	[ "$(pause_pid)" != 1 ] && [ "$(cat "/proc/$(pause_pid)/comm")" = skiff-pause ]
+}
+
+# The rootfs of a container, mounted by `skiff mount` with either driver.
+check_mount() {
+	local driver=$1 id mp
+	id=$(rsk --storage-driver "$driver" create -q "$REG_HTTP/multilayer")
+	mp=$(rsk mount "$id")
+	[ "$mp" = "$STORE/overlay-containers/$id/merged" ] || fail "mount printed '$mp'"
+	# not on the host
+	[ ! -e "$mp/data/file.txt" ] || fail "the host sees the mount"
+	run rsk unshare cat "$mp/data/file.txt"
+	assert_success
+	[ "$output" = modified ] || fail "$driver: file.txt: $output"
+	run rsk unshare ls "$mp/data/olddir"
+	[ "$output" = new.txt ] || fail "$driver: olddir (opaque): $output"
+	run rsk unshare test -e "$mp/bin/vi"
+	assert_failure 1
+	run rsk unshare stat -c %u "$mp/data/owned-tester"
+	[ "$output" = 1000 ] || fail "$driver: owned-tester: $output"
+	rsk unshare touch "$mp/new-file"
+	[ "$(owner "$STORE/overlay-containers/$id/diff/new-file")" = "$ROOTLESS_UID:$ROOTLESS_GID" ]
+	[ "$(rsk mount --notruncate | awk '{print $1}')" = "$id" ]
+	rsk umount "$id"
+	run rsk unshare test -e "$mp/data/file.txt"
+	assert_failure 1
+	rsk rm "$id"
+}
+
+@test "rootless: a mount lives in skiff's mount namespace, seen by the next command and unshare" {
+	rsk pull -q "$REG_HTTP/multilayer" >/dev/null
+	check_mount overlay
+	[ -c /dev/fuse ] && command -v fuse-overlayfs >/dev/null || skip "no fuse-overlayfs"
+	check_mount fuse-overlayfs
+}
+
+@test "rootless: device nodes in a layer are left out (a user namespace cannot make them)" {
+	local ids
+	read -ra ids <<<"$HOSTILE_DEVICE_DIFF_IDS"
+	run --separate-stderr rsk pull -q "$REG_HTTP/hostile/device"
+	assert_success
+	[ -d "$STORE/layers/${ids[1]#sha256:}/diff/dev" ]
+	[ ! -e "$STORE/layers/${ids[1]#sha256:}/diff/dev/evil-sda" ] || fail "device node made"
+}
+
+@test "rootless: without subordinate IDs, a single mapping and the line to add" {
+	rootless_user2_setup
+	local uid2 gid2
+	uid2=$(id -u "$ROOTLESS_USER2")
+	gid2=$(id -g "$ROOTLESS_USER2")
+	run --separate-stderr rl2 "$SKIFF" unshare cat /proc/self/uid_map
+	assert_success
+	[ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 $uid2 1" ] || fail "uid_map: $output"
+	[[ "$stderr" =~ ^"skiff: warning: no subordinate IDs for $ROOTLESS_USER2 in /etc/subuid and /etc/subgid".*"add \"$ROOTLESS_USER2:"[0-9]+":65536\" to /etc/subuid and /etc/subgid" ]] ||
+		fail "warning: $stderr"
+	[ "$(echo "$stderr" | wc -l)" = 1 ] || fail "more than one line: $stderr"
+	[ "$(rl2 "$SKIFF" unshare id -u 2>/dev/null)" = 0 ]
+	[ "$(rl2 "$SKIFF" unshare id -g 2>/dev/null)" = 0 ]
+	[ -n "$gid2" ]
+	# busybox has /home/tester owned by 1000: it cannot be unpacked
+	run --separate-stderr rl2 "$SKIFF" pull -q "$REG_HTTP/busybox"
+	assert_failure 125
+	[[ "$stderr" == *'tar entry "home/tester": owner 1000:1000 is not mapped in the user namespace (potentially insufficient UIDs or GIDs available in user namespace)'*"add \"$ROOTLESS_USER2:"* ]] ||
+		fail "stderr: $stderr"
+	run rl2 "$SKIFF" images -q
+	assert_success
+	[ "$output" = "$(grep '^skiff: warning' <<<"$output")" ] || fail "images: $output"
+
+	# Once the IDs are there, the next command maps them (a new pause process).
+	echo "$ROOTLESS_USER2:600000:65536" >>/etc/subuid
+	echo "$ROOTLESS_USER2:600000:65536" >>/etc/subgid
+	run --separate-stderr rl2 "$SKIFF" unshare cat /proc/self/uid_map
+	assert_success
+	[ -z "$stderr" ] || fail "still warns: $stderr"
+	[ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 $uid2 1
+1 600000 65536" ] || fail "uid_map: $output"
+	run --separate-stderr rl2 "$SKIFF" pull -q "$REG_HTTP/busybox"
+	assert_success
+	[ "$(stat -c %u "$RL_DIR/home2/.local/share/skiff/layers/$(hex1 "$BUSYBOX_DIFF_IDS")/diff/home/tester")" = 600999 ]
+}
+
+hex1() {
+	local ids
+	read -ra ids <<<"$1"
+	echo "${ids[0]#sha256:}"
+}
+
+@test "rootless: without XDG_RUNTIME_DIR, a private directory under TMPDIR" {
+	[ ! -d "/run/user/$ROOTLESS_UID" ] || skip "/run/user/$ROOTLESS_UID exists"
+	local tmp=$RL_DIR/tmp dir
+	mkdir -p "$tmp" && chmod 1777 "$tmp"
+	dir=$tmp/skiff-run-$ROOTLESS_UID
+	run rl env -u XDG_RUNTIME_DIR TMPDIR="$tmp" "$SKIFF" info --format '{{.store.runRoot}}'
+	assert_success
+	[ "$output" = "$dir/skiff" ] || fail "runRoot: $output"
+	[ "$(stat -c %a:%U "$dir")" = "700:$ROOTLESS_USER" ]
+	[ -s "$dir/skiff/pause.pid" ]
+	# made by someone else, or open to others: refused
+	pkill -KILL -u "$ROOTLESS_USER" || true
+	rm -rf "$dir"
+	mkdir -m 0700 "$dir"
+	run rl env -u XDG_RUNTIME_DIR TMPDIR="$tmp" "$SKIFF" images
+	assert_failure 125
+	assert_output_contains "XDG_RUNTIME_DIR is unset: $dir belongs to another user (uid 0)"
+	chown "$ROOTLESS_USER" "$dir"
+	chmod 0755 "$dir"
+	run rl env -u XDG_RUNTIME_DIR TMPDIR="$tmp" "$SKIFF" images
+	assert_failure 125
+	assert_output_contains "is open to other users (mode 0755)"
+}
