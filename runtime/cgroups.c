@@ -298,6 +298,70 @@ int rt_cgroup_plan(const char *cgroups_path, struct rt_cgroup *ret, struct sk_er
     return 0;
 }
 
+/* The deepest common ancestor of two cgroup directories. */
+static char *common_ancestor(const char *a, const char *b)
+{
+    size_t n = 0, last = 0;
+    while (a[n] && a[n] == b[n]) {
+        if (a[n] == '/')
+            last = n;
+        n++;
+    }
+    if ((a[n] == '\0' || a[n] == '/') && (b[n] == '\0' || b[n] == '/'))
+        last = n;
+    return sk_strndup(a, last ? last : 1);
+}
+
+/* dir, or its nearest ancestor that exists. */
+static char *nearest_existing(const char *dir)
+{
+    char *p = sk_strdup(dir);
+    while (access(p, F_OK) < 0 && strrchr(p, '/') && strrchr(p, '/') != p)
+        *strrchr(p, '/') = '\0';
+    return p;
+}
+
+int rt_cgroup_plan_rootless(const char *cgroups_path, struct rt_cgroup *ret, char **ret_skipped,
+                            struct sk_error *err)
+{
+    memset(ret, 0, sizeof(*ret));
+    *ret_skipped = NULL;
+    if (!rt_cgroup_is_unified()) {
+        *ret_skipped = sk_strdup("the host's cgroup v1 hierarchies are not delegated to users");
+        return 0;
+    }
+    if (rt_cgroup_plan(cgroups_path, ret, err) < 0)
+        return -1;
+    ret->rootless = true;
+    struct cg_line *lines = NULL;
+    size_t n = 0;
+    if (read_own_cgroups(&lines, &n, err) < 0) {
+        rt_cgroup_free(ret);
+        return -1;
+    }
+    _cleanup_free_ char *own = NULL;
+    for (size_t i = 0; i < n && !own; i++)
+        if (lines[i].v2)
+            own = join_path(CGROUP_ROOT, lines[i].own);
+    cg_lines_free(lines, n);
+    /* Moving a process between two cgroups takes write access to the
+     * cgroup.procs of their common ancestor (cgroup v2's delegation rule);
+     * creating the directory, to its nearest existing ancestor. */
+    const char *dir = ret->dirs[0].path;
+    _cleanup_free_ char *common = common_ancestor(own ? own : CGROUP_ROOT, dir);
+    _cleanup_free_ char *procs = sk_asprintf("%s/cgroup.procs", common);
+    _cleanup_free_ char *parent = nearest_existing(dir);
+    if (faccessat(AT_FDCWD, procs, W_OK, AT_EACCESS) == 0 &&
+        faccessat(AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) == 0)
+        return 0;
+    const char *rel = strlen(common) > strlen(CGROUP_ROOT) ? common + strlen(CGROUP_ROOT) : "/";
+    *ret_skipped = sk_asprintf("cgroup %s is not delegated to you (uid %u)", rel,
+                               (unsigned)geteuid());
+    rt_cgroup_free(ret);
+    ret->unified = true;
+    return 0;
+}
+
 void rt_cgroup_free(struct rt_cgroup *cg)
 {
     for (size_t i = 0; i < cg->n; i++) {
@@ -427,8 +491,12 @@ int rt_cgroup_create(const struct rt_cgroup *cg, const struct rt_resources *res,
         if (!res)
             continue;
         if (d->v2 && cg->unified) {
-            if (rt_cgroup_v2_enable_controllers(d, NULL, err) < 0 ||
-                rt_cgroup_v2_apply(d, res, warnings, err) < 0)
+            struct rt_resources mine = *res;
+            if (rt_cgroup_v2_enable_controllers(d, NULL, err) < 0)
+                return sk_error_prefix(err, "cgroup %s", d->path);
+            if (cg->rootless)
+                rt_cgroup_v2_drop_missing(d, &mine, warnings);
+            if (rt_cgroup_v2_apply(d, &mine, warnings, err) < 0)
                 return sk_error_prefix(err, "cgroup %s", d->path);
             hugetlb_done = true;
         } else if (!d->v2) {
@@ -439,7 +507,11 @@ int rt_cgroup_create(const struct rt_cgroup *cg, const struct rt_resources *res,
             hybrid_v2 = d;
         }
     }
-    if (res && res->ndevices && apply_device_rules(cg, res, warnings, err) < 0)
+    if (res && res->ndevices && cg->rootless)
+        rt_warnf(warnings, "linux.resources.devices not enforced: a device program needs "
+                           "privilege (an unprivileged container can only use the devices "
+                           "bound from the host)");
+    else if (res && res->ndevices && apply_device_rules(cg, res, warnings, err) < 0)
         return -1;
     if (!res || !res->nhugepages || hugetlb_done)
         return 0;

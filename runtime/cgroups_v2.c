@@ -77,6 +77,46 @@ int rt_cgroup_v2_enable_controllers(const struct rt_cgroup_dir *d, const char *o
     return 0;
 }
 
+void rt_cgroup_v2_drop_missing(const struct rt_cgroup_dir *d, struct rt_resources *r,
+                               char ***warnings)
+{
+    _cleanup_free_ char *path = sk_asprintf("%s/cgroup.controllers", d->path);
+    _cleanup_free_ char *avail = NULL;
+    if (sk_read_file(path, &avail, NULL, NULL) < 0)
+        avail = sk_strdup("");
+    char missing[128] = "";
+#define DROP_IF_MISSING(ctrl, wanted, clear)                                                       \
+    do {                                                                                           \
+        if ((wanted) && !word_in(avail, ctrl)) {                                                   \
+            clear;                                                                                 \
+            snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",         \
+                     missing[0] ? ", " : "", ctrl);                                                \
+        }                                                                                          \
+    } while (0)
+    struct rt_i64 unset = {0};
+    DROP_IF_MISSING("memory",
+                    r->memory_limit.set || r->memory_swap.set || r->memory_reservation.set ||
+                        r->memory_swappiness.set || r->disable_oom_killer,
+                    (r->memory_limit = r->memory_swap = r->memory_reservation =
+                         r->memory_swappiness = unset,
+                     r->disable_oom_killer = false));
+    DROP_IF_MISSING("cpu",
+                    r->cpu_shares.set || r->cpu_quota.set || r->cpu_period.set ||
+                        r->cpu_rt_runtime.set || r->cpu_rt_period.set,
+                    (r->cpu_shares = r->cpu_quota = r->cpu_period = r->cpu_rt_runtime =
+                         r->cpu_rt_period = unset));
+    DROP_IF_MISSING("cpuset", r->cpuset_cpus || r->cpuset_mems,
+                    (r->cpuset_cpus = r->cpuset_mems = NULL));
+    DROP_IF_MISSING("pids", r->pids_limit.set, r->pids_limit = unset);
+    DROP_IF_MISSING("hugetlb", r->nhugepages, r->nhugepages = 0);
+#undef DROP_IF_MISSING
+    if (missing[0])
+        rt_warnf(warnings,
+                 "cgroup %s lacks controllers (%s: not delegated, or its parent holds "
+                 "processes): their limits are ignored",
+                 d->path, missing);
+}
+
 /* Write a controller's file; a missing file means the controller is not
  * enabled for the cgroup, which deserves a clearer message than ENOENT. */
 static int write_ctl(const char *dir, const char *file, const char *value, struct sk_error *err)

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -85,6 +86,35 @@ static int signal_init(pid_t pid, unsigned long long start, int sig, struct sk_e
     return 0;
 }
 
+/* Without cgroups (rootless on a host that delegates none), every process
+ * of the container is one in its init's pid namespace, when it has one of
+ * its own: signal them all, the init last. With the runtime's pid
+ * namespace, there is no telling: the init alone. */
+static int signal_pid_namespace(pid_t init, unsigned long long start, int sig, struct sk_error *err)
+{
+    char path[64];
+    struct stat theirs, ours;
+    snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+    if (!sk_pid_alive(init, start) || stat(path, &theirs) < 0)
+        return 0; /* stopped: its pid namespace died with it */
+    if (stat("/proc/self/ns/pid", &ours) == 0 && ours.st_ino == theirs.st_ino &&
+        ours.st_dev == theirs.st_dev)
+        return signal_init(init, start, sig, err);
+    _cleanup_closedir_ DIR *d = opendir("/proc");
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        char *end;
+        long pid = strtol(de->d_name, &end, 10);
+        if (*end || pid <= 0 || pid == init)
+            continue;
+        struct stat st;
+        snprintf(path, sizeof(path), "/proc/%ld/ns/pid", pid);
+        if (stat(path, &st) == 0 && st.st_ino == theirs.st_ino && st.st_dev == theirs.st_dev)
+            kill((pid_t)pid, sig);
+    }
+    return signal_init(init, start, sig, err);
+}
+
 int runtime_kill(const struct runtime_ctx *ctx, const char *id, int sig, bool all,
                  struct sk_error *err)
 {
@@ -103,7 +133,10 @@ int runtime_kill(const struct runtime_ctx *ctx, const char *id, int sig, bool al
         struct rt_cgroup cg;
         if (rt_cgroup_from_json(json_object_get(state, "cgroup"), &cg, err) < 0)
             return -1;
-        int r = rt_cgroup_signal_all(&cg, sig, err);
+        int r = cg.n ? rt_cgroup_signal_all(&cg, sig, err)
+                     : signal_pid_namespace((pid_t)sk_json_int(state, "pid", 0),
+                                            (unsigned long long)sk_json_int(state, "pidStartTime", 0),
+                                            sig, err);
         rt_cgroup_free(&cg);
         return r;
     }

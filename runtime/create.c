@@ -22,8 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The cgroup a container gets without linux.cgroupsPath: /skiff/<id>. */
+/* The cgroup a container gets without linux.cgroupsPath: /skiff/<id>, or
+ * for a rootless one skiff/<id> below the user's own cgroup (the subtree it
+ * may have been delegated). */
 #define DEFAULT_CGROUP_PARENT "/skiff"
+#define DEFAULT_CGROUP_PARENT_ROOTLESS "skiff"
 
 /* Devices the runtime creates itself, allowed after the config's device
  * rules (as runc does), so a "deny all" still leaves a working /dev. */
@@ -95,6 +98,28 @@ static void effective_resources(const struct rt_spec *s, struct rt_resources *r)
     }
 }
 
+static bool has_limits(const struct rt_resources *r)
+{
+    return r->memory_limit.set || r->memory_swap.set || r->memory_reservation.set ||
+           r->memory_swappiness.set || r->disable_oom_killer || r->cpu_shares.set ||
+           r->cpu_quota.set || r->cpu_period.set || r->cpu_rt_runtime.set || r->cpu_rt_period.set ||
+           r->cpuset_cpus || r->cpuset_mems || r->pids_limit.set || r->ndevices || r->nhugepages;
+}
+
+/* What an unprivileged runtime cannot do, refused before anything exists. */
+static int check_unprivileged(const struct rt_spec *s, struct sk_error *err)
+{
+    if (geteuid() == 0)
+        return 0;
+    if (!s->ns[RT_NS_USER].enabled)
+        return sk_error_set(err, EPERM,
+                            "running as uid %u (not root), the container needs a user namespace "
+                            "(linux.namespaces {\"type\": \"user\"} with uidMappings and "
+                            "gidMappings; 'skiff runtime spec --rootless' writes such a config)",
+                            (unsigned)geteuid());
+    return rt_idmap_check(s, err);
+}
+
 static json_t *state_document(const char *id, const struct rt_spec *s, pid_t pid,
                               const char *status)
 {
@@ -125,17 +150,6 @@ static int listen_start_socket(int dirfd, struct sk_error *err)
     return SK_STEAL_FD(fd);
 }
 
-/* Open path as it is seen from inside pid's mount namespace (symlinks
- * resolved there), as root of the host. */
-static int open_in_ns_of(int nsroot, const char *path, struct sk_error *err)
-{
-    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-    int fd = (int)syscall(SYS_openat2, nsroot, path, &how, sizeof(how));
-    if (fd < 0)
-        return sk_error_errno(err, errno, "%s", path);
-    return fd;
-}
-
 /* C2 asks for the rootfs and the bind sources, opened in its own mount
  * namespace through /proc/PID/root: the host's root can walk every path, a
  * user namespace's root maybe not. */
@@ -148,27 +162,9 @@ static int send_rootfs_fds(const struct rt_spec *s, pid_t pid, int sync_fd, stru
         return sk_error_errno(err, errno, "open %s", root);
     int fds[RT_SYNC_MAX_FDS];
     size_t n = 0;
-    int rc = -1;
-    if ((fds[n] = open_in_ns_of(nsroot, s->rootfs, err)) < 0) {
-        sk_error_prefix(err, "rootfs");
-        goto out;
-    }
-    n++;
-    for (size_t i = 0; i < s->nmounts; i++) {
-        if (!s->mounts[i].bind)
-            continue;
-        if (n >= RT_SYNC_MAX_FDS) {
-            sk_error_set(err, E2BIG, "too many bind mounts");
-            goto out;
-        }
-        if ((fds[n] = open_in_ns_of(nsroot, s->mounts[i].source, err)) < 0) {
-            sk_error_prefix(err, "mount %s: bind source", s->mounts[i].destination);
-            goto out;
-        }
-        n++;
-    }
-    rc = rt_sync_send_fds(sync_fd, RT_SYNC_FDS, fds, n, err);
-out:
+    if (rt_rootfs_open_sources(s, nsroot, fds, &n, err) < 0)
+        return -1;
+    int rc = rt_sync_send_fds(sync_fd, RT_SYNC_FDS, fds, n, err);
     for (size_t i = 0; i < n; i++)
         close(fds[i]);
     return rc;
@@ -270,6 +266,8 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
         return sk_error_set(err, EINVAL,
                             "process.terminal is true but no --console-socket was given "
                             "(or set process.terminal to false)");
+    if (check_unprivileged(s, err) < 0)
+        return -1;
     rt_ctx_warn(ctx, s->warnings);
     if (rt_state_create_dir(root, id, &c->dir, &c->dirfd, err) < 0)
         return -1;
@@ -282,7 +280,10 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
     json_t *early = NULL;
     struct rt_resources res;
     effective_resources(s, &res);
-    _cleanup_free_ char *default_cg = sk_asprintf(DEFAULT_CGROUP_PARENT "/%s", id);
+    bool rootless = rt_rootless();
+    _cleanup_free_ char *default_cg =
+        sk_asprintf("%s/%s", rootless ? DEFAULT_CGROUP_PARENT_ROOTLESS : DEFAULT_CGROUP_PARENT, id);
+    _cleanup_free_ char *cg_skipped = NULL;
     _cleanup_free_ char *config_path = sk_asprintf("%s/" RT_STATE_CONFIG, c->dir);
     _cleanup_free_ char *config_text = json_dumps(s->doc, JSON_COMPACT);
     if (!config_text || rt_write_atomic(config_path, config_text, 0600, err) < 0)
@@ -290,8 +291,19 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
     /* Before the fork: C2 inherits the program. */
     if (s->seccomp && rt_seccomp_compile(s->seccomp, root, err) < 0)
         goto out;
-    if (rt_cgroup_plan(s->cgroups_path ? s->cgroups_path : default_cg, &c->cg, err) < 0)
+    if (!rootless && rt_cgroup_plan(s->cgroups_path ? s->cgroups_path : default_cg, &c->cg, err) < 0)
         goto out;
+    if (rootless && rt_cgroup_plan_rootless(s->cgroups_path ? s->cgroups_path : default_cg, &c->cg,
+                                            &cg_skipped, err) < 0)
+        goto out;
+    if (cg_skipped) {
+        /* One line, like podman's on a cgroup v1 host. */
+        char *w[] = {sk_asprintf("rootless container without cgroups (%s)%s", cg_skipped,
+                                 has_limits(&res) ? ": its resource limits are ignored" : ""),
+                     NULL};
+        rt_ctx_warn(ctx, w);
+        free(w[0]);
+    }
     /* A first state, so that if we die from here on, delete finds the
      * cgroups to remove (see rt_state_status). */
     early = json_pack("{s:s, s:s, s:b, s:i, s:I, s:s, s:s, s:o}", "ociVersion", RUNTIME_OCI_VERSION,
@@ -330,6 +342,7 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
         struct rt_init_args a = {.spec = s,
                                  .cgroup = &c->cg,
                                  .in_cgroup_v2 = in_v2,
+                                 .unprivileged = geteuid() != 0,
                                  .sync_fd = sv[1],
                                  .listen_fd = listen_fd};
         rt_init_stage1(&a);

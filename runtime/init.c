@@ -7,6 +7,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,17 +74,27 @@ static int init_setup(const struct rt_init_args *a, struct rt_exec_plan *plan, c
     if (s->domainname && s->domainname[0] &&
         setdomainname(s->domainname, strlen(s->domainname)) < 0)
         return sk_error_errno(err, errno, "setdomainname %s", s->domainname);
-    /* The runtime opens the rootfs and bind sources for us, in our mount
-     * namespace (see rt_rootfs_prepare). */
+    /* A privileged runtime opens the rootfs and bind sources for us, in our
+     * mount namespace (see rt_rootfs_prepare). An unprivileged one could
+     * not reach them through our /proc/PID/root, and has no access we lack:
+     * we open them. */
     size_t nfds = 1;
     for (size_t i = 0; i < s->nmounts; i++)
         nfds += s->mounts[i].bind;
     if (nfds > RT_SYNC_MAX_FDS)
         return sk_error_set(err, E2BIG, "too many bind mounts (%zu)", nfds - 1);
     int fds[RT_SYNC_MAX_FDS];
-    if (rt_sync_send(a->sync_fd, RT_SYNC_FDS, 0, NULL, err) < 0 ||
-        rt_sync_recv_fds(a->sync_fd, RT_SYNC_FDS, fds, nfds, "runtime (rootfs)", err) < 0)
+    if (a->unprivileged) {
+        _cleanup_close_ int nsroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        size_t n = 0;
+        if (nsroot < 0)
+            return sk_error_errno(err, errno, "open /");
+        if (rt_rootfs_open_sources(s, nsroot, fds, &n, err) < 0)
+            return -1;
+    } else if (rt_sync_send(a->sync_fd, RT_SYNC_FDS, 0, NULL, err) < 0 ||
+               rt_sync_recv_fds(a->sync_fd, RT_SYNC_FDS, fds, nfds, "runtime (rootfs)", err) < 0) {
         return -1;
+    }
     _cleanup_free_ int *bind_fds = sk_calloc(s->nmounts + 1, sizeof(int));
     for (size_t i = 0, k = 1; i < s->nmounts; i++)
         bind_fds[i] = s->mounts[i].bind ? fds[k++] : -1;
@@ -131,6 +142,10 @@ static void __attribute__((noreturn)) init_stage2(const struct rt_init_args *a)
     if (rt_sync_send(a->sync_fd, RT_SYNC_CREATED, 0, NULL, &err) < 0)
         _exit(1);
     close(a->sync_fd);
+    /* Rootless, an exec into the created container (run by the same user)
+     * needs our /proc/PID/ns: we hold nothing the user may not see. */
+    if (a->unprivileged)
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     /* Wait for `start`. */
     int conn;
     do

@@ -242,15 +242,33 @@ void rt_seccomp_release(void *ctx);
 /* ---- namespaces.c --------------------------------------------------------- */
 
 int rt_ns_from_oci_name(const char *name);
-/* Child side: join the namespaces given by path (user last), or create the
- * user namespace (asking the parent over sync_fd to write the id maps), then
- * unshare the remaining new ones. */
+/* Child side: join the namespaces given by path and join or create the
+ * user namespace (asking the parent over sync_fd to write the id maps), in
+ * the order the file's comment gives, then unshare the remaining new ones. */
 int rt_ns_enter(const struct rt_spec *s, int sync_fd, struct sk_error *err);
-/* Parent side: write /proc/PID/uid_map and gid_map. */
-int rt_ns_write_idmaps(pid_t pid, const struct rt_spec *s, struct sk_error *err);
-/* exec: join every namespace of target that differs from ours, the user
- * namespace last. *ret_joined_user says whether one was joined. */
+/* exec: join every namespace of target that differs from ours (same
+ * order). *ret_joined_user says whether a user namespace was joined. */
 int rt_ns_join_process(pid_t target, bool *ret_joined_user, struct sk_error *err);
+
+/* ---- idmap.c: unprivileged runtimes, id maps ------------------------------ */
+
+/* Is this process in the initial user namespace? */
+bool rt_in_initial_userns(void);
+/* Rootless: not root, or root of a user namespace other than the initial
+ * one (no privilege over the host: no mknod, no cgroups of the host's). */
+bool rt_rootless(void);
+/* Before anything is created: can we have the config's id maps written
+ * (newuidmap/newgidmap installed, ranges granted in /etc/subuid and
+ * /etc/subgid)? Always true for root. */
+int rt_idmap_check(const struct rt_spec *s, struct sk_error *err);
+/* Parent side: write /proc/PID/uid_map and gid_map; as an unprivileged
+ * user, directly for a single mapping of one's own id (gid_map after
+ * denying setgroups), through newuidmap/newgidmap for anything else. */
+int rt_ns_write_idmaps(pid_t pid, const struct rt_spec *s, struct sk_error *err);
+/* Exposed for unit tests: maps are one mapping of id own, size 1; file
+ * (/etc/subuid format) grants user (by name or uid) [start, start+count). */
+bool rt_idmap_is_own(const struct rt_idmap *maps, size_t n, uint32_t own);
+bool rt_subid_allows(const char *file, const char *user, uid_t uid, uint32_t start, uint32_t count);
 
 /* ---- cgroups.c (+ cgroups_v1.c, cgroups_v2.c, cgroups_devices_bpf.c) ------ */
 
@@ -262,7 +280,8 @@ struct rt_cgroup_dir {
 };
 
 struct rt_cgroup {
-    bool unified; /* pure cgroup v2 host */
+    bool unified;  /* pure cgroup v2 host */
+    bool rootless; /* a delegated subtree (not stored in the state) */
     struct rt_cgroup_dir *dirs;
     size_t n;
 };
@@ -271,7 +290,14 @@ struct rt_cgroup {
  * cgroups_path absolute: from each hierarchy's root; relative: below our own
  * cgroup. */
 int rt_cgroup_plan(const char *cgroups_path, struct rt_cgroup *ret, struct sk_error *err);
-/* mkdir the directories and apply the resources. */
+/* An unprivileged user's: on a pure cgroup v2 host that delegates the
+ * subtree to the user (cgroup.procs of the common ancestor of its own cgroup
+ * and the container's writable), the plan, rootless set; anything else gets
+ * no cgroups at all (ret->n 0), *ret_skipped saying why. */
+int rt_cgroup_plan_rootless(const char *cgroups_path, struct rt_cgroup *ret, char **ret_skipped,
+                            struct sk_error *err);
+/* mkdir the directories and apply the resources (rootless: those whose
+ * controllers are delegated; warnings for the others). */
 int rt_cgroup_create(const struct rt_cgroup *cg, const struct rt_resources *res, char ***warnings,
                      struct sk_error *err);
 /* Move pid into every directory (the caller itself: as rt_cgroup_join_self). */
@@ -309,6 +335,11 @@ int rt_cgroup_v2_enable_controllers(const struct rt_cgroup_dir *d, const char *o
 /* Does the cgroup2 hierarchy of d offer controller (its root's
  * cgroup.controllers)? On a hybrid host it holds what v1 does not. */
 bool rt_cgroup_v2_offers(const struct rt_cgroup_dir *d, const char *controller);
+/* Rootless: drop the limits whose controller d lacks (not delegated, or not
+ * enabled above it: a parent holding processes cannot enable any), with a
+ * warning naming them. */
+void rt_cgroup_v2_drop_missing(const struct rt_cgroup_dir *d, struct rt_resources *r,
+                               char ***warnings);
 int rt_cgroup_v2_apply_hugetlb(const struct rt_cgroup_dir *d, const struct rt_resources *res,
                                struct sk_error *err);
 /* Conversions (exposed for unit tests). */
@@ -333,6 +364,11 @@ int rt_devices_bpf_apply(const char *dir, const struct rt_device_rule *rules, si
  * resolved inside the rootfs; with create, missing components become
  * directories and the last one a directory or (as_file) an empty file. */
 int rt_rootfs_open_in_root(int rootfd, const char *path, bool create, bool as_file,
+                           struct sk_error *err);
+/* Open (O_PATH) the rootfs into fds[0] and each bind source, in the order of
+ * the mounts, into the next ones (at most RT_SYNC_MAX_FDS in all), every
+ * path resolved under nsroot, a directory fd standing for "/". */
+int rt_rootfs_open_sources(const struct rt_spec *s, int nsroot, int *fds, size_t *ret_n,
                            struct sk_error *err);
 /* Everything before pivot_root: propagation, the rootfs bound onto itself,
  * config mounts, devices, /dev symlinks. rootfs_fd and bind_fds (one per
@@ -457,6 +493,10 @@ void rt_warnf(char ***v, const char *fmt, ...) __attribute__((format(printf, 2, 
 int rt_state_check_id(const char *id, struct sk_error *err);
 /* root or the default, made absolute. Caller frees. */
 char *rt_state_root(const struct runtime_ctx *ctx);
+/* The default: RUNTIME_DEFAULT_ROOT for root, $XDG_RUNTIME_DIR/
+ * RUNTIME_USER_ROOT for an ordinary user (/tmp/skiff-run-UID/runtime
+ * without XDG_RUNTIME_DIR). Caller frees. */
+char *rt_state_default_root(void);
 /* mkdir <root>/<id> (exclusive), open it, lock it. */
 int rt_state_create_dir(const char *root, const char *id, char **ret_dir, int *ret_fd,
                         struct sk_error *err);
@@ -498,6 +538,7 @@ struct rt_init_args {
     const struct rt_spec *spec;
     const struct rt_cgroup *cgroup;
     bool in_cgroup_v2; /* born in the cgroup2 directory (rt_cgroup_fork) */
+    bool unprivileged; /* the runtime is not root (not even of a user namespace) */
     int sync_fd;   /* to P */
     int listen_fd; /* start.sock */
 };

@@ -1,10 +1,16 @@
 /* Namespaces: joining by path, creating (the user namespace first, so the
- * others belong to it), id maps, and joining a running container's.
+ * others belong to it), and joining a running container's. The id maps of
+ * a new user namespace are idmap.c's.
  *
- * Order when creating: namespaces given by path are joined first, while we
- * are still root in the host's user namespace (which may act on any
- * namespace); then the user namespace is joined or created; then the
- * remaining new namespaces are unshared, owned by that user namespace. */
+ * Order when creating: root joins the namespaces given by path first, while
+ * it is still root in the host's user namespace (which may act on any
+ * namespace), but those it may not join from there (EPERM: they belong to
+ * the container's user namespace) wait; then the user namespace is joined
+ * or created; then the namespaces left are joined, and the remaining new
+ * ones unshared, owned by that user namespace. An unprivileged user may
+ * act on no namespace but those of a user namespace it owns or has
+ * joined: it joins or creates the user namespace first, then the others.
+ * exec joins a running container's namespaces in the same order. */
 #include "runtime/internal.h"
 #include "common/cleanup.h"
 #include "common/util.h"
@@ -14,6 +20,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,12 +42,56 @@ static int become_ns_root(struct sk_error *err)
     return 0;
 }
 
+/* Join the namespaces whose fds are open (all but the user one), closing
+ * them. Before the user namespace (late false) one we may not join yet
+ * (EPERM) stays open for the pass after it; late, every one must join.
+ * s names the paths in errors (NULL: a container's namespaces). */
+static int join_fds(const struct rt_spec *s, int fds[RT_NS_COUNT], bool late,
+                    struct sk_error *err)
+{
+    for (int k = 0; k < RT_NS_COUNT; k++) {
+        if (k == RT_NS_USER || fds[k] < 0)
+            continue;
+        if (setns(fds[k], rt_ns_table[k].clone_flag) < 0) {
+            if (errno == EPERM && !late)
+                continue;
+            if (s)
+                return sk_error_errno(err, errno, "join %s namespace %s", rt_ns_table[k].oci_name,
+                                      s->ns[k].path);
+            return sk_error_errno(err, errno, "join the container's %s namespace",
+                                  rt_ns_table[k].oci_name);
+        }
+        close(fds[k]);
+        fds[k] = -1;
+    }
+    return 0;
+}
+
+/* Create the user namespace and have the runtime write its id maps. */
+static int create_userns(int sync_fd, bool privileged, struct sk_error *err)
+{
+    /* An unprivileged runtime writes the maps (or has newuidmap write them)
+     * through /proc/PID, which must then be ours: dumpable, for a moment. */
+    if (!privileged && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+        return sk_error_errno(err, errno, "prctl(PR_SET_DUMPABLE)");
+    if (unshare(CLONE_NEWUSER) < 0)
+        return sk_error_errno(err, errno, "create a user namespace");
+    if (rt_sync_send(sync_fd, RT_SYNC_USERMAP, 0, NULL, err) < 0 ||
+        rt_sync_expect(sync_fd, RT_SYNC_GO, NULL, "runtime (id maps)", err) < 0)
+        return -1;
+    if (!privileged && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        return sk_error_errno(err, errno, "prctl(PR_SET_DUMPABLE)");
+    return 0;
+}
+
 int rt_ns_enter(const struct rt_spec *s, int sync_fd, struct sk_error *err)
 {
     int fds[RT_NS_COUNT];
     for (int k = 0; k < RT_NS_COUNT; k++)
         fds[k] = -1;
     int rc = -1;
+    bool privileged = geteuid() == 0;
+    bool userns = s->ns[RT_NS_USER].enabled;
     /* Open every path before joining anything: joining a mount namespace
      * changes how paths resolve. */
     for (int k = 0; k < RT_NS_COUNT; k++) {
@@ -53,33 +104,22 @@ int rt_ns_enter(const struct rt_spec *s, int sync_fd, struct sk_error *err)
             goto out;
         }
     }
-    for (int k = 0; k < RT_NS_COUNT; k++) {
-        if (k == RT_NS_USER || fds[k] < 0)
-            continue;
-        if (setns(fds[k], rt_ns_table[k].clone_flag) < 0) {
-            sk_error_errno(err, errno, "join %s namespace %s", rt_ns_table[k].oci_name,
-                           s->ns[k].path);
-            goto out;
-        }
-    }
-    if (s->ns[RT_NS_USER].enabled) {
+    if (privileged && join_fds(s, fds, !userns, err) < 0)
+        goto out;
+    if (userns) {
         if (fds[RT_NS_USER] >= 0) {
             if (setns(fds[RT_NS_USER], CLONE_NEWUSER) < 0) {
                 sk_error_errno(err, errno, "join user namespace %s", s->ns[RT_NS_USER].path);
                 goto out;
             }
-        } else {
-            if (unshare(CLONE_NEWUSER) < 0) {
-                sk_error_errno(err, errno, "create a user namespace");
-                goto out;
-            }
-            if (rt_sync_send(sync_fd, RT_SYNC_USERMAP, 0, NULL, err) < 0 ||
-                rt_sync_expect(sync_fd, RT_SYNC_GO, NULL, "runtime (id maps)", err) < 0)
-                goto out;
+        } else if (create_userns(sync_fd, privileged, err) < 0) {
+            goto out;
         }
         if (become_ns_root(err) < 0)
             goto out;
     }
+    if (join_fds(s, fds, true, err) < 0)
+        goto out;
     int flags = 0;
     for (int k = 0; k < RT_NS_COUNT; k++)
         if (k != RT_NS_USER && s->ns[k].enabled && !s->ns[k].path)
@@ -95,34 +135,6 @@ out:
             close(fds[k]);
     return rc;
 }
-
-static int write_map(pid_t pid, const char *file, const struct rt_idmap *maps, size_t n,
-                     struct sk_error *err)
-{
-    char buf[4096];
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        int w = snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", maps[i].container_id,
-                         maps[i].host_id, maps[i].size);
-        if (w < 0 || (size_t)w >= sizeof(buf) - len)
-            return sk_error_set(err, E2BIG, "%s: too many mappings", file);
-        len += (size_t)w;
-    }
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-    if (rt_write_file(path, buf, err) < 0)
-        return sk_error_prefix(err, "write the user namespace's %s", file);
-    return 0;
-}
-
-int rt_ns_write_idmaps(pid_t pid, const struct rt_spec *s, struct sk_error *err)
-{
-    if (write_map(pid, "uid_map", s->uid_maps, s->n_uid_maps, err) < 0 ||
-        write_map(pid, "gid_map", s->gid_maps, s->n_gid_maps, err) < 0)
-        return -1;
-    return 0;
-}
-
 int rt_ns_join_process(pid_t target, bool *ret_joined_user, struct sk_error *err)
 {
     int fds[RT_NS_COUNT];
@@ -149,15 +161,8 @@ int rt_ns_join_process(pid_t target, bool *ret_joined_user, struct sk_error *err
             goto out;
         }
     }
-    for (int k = 0; k < RT_NS_COUNT; k++) {
-        if (k == RT_NS_USER || fds[k] < 0)
-            continue;
-        if (setns(fds[k], rt_ns_table[k].clone_flag) < 0) {
-            sk_error_errno(err, errno, "join the container's %s namespace",
-                           rt_ns_table[k].oci_name);
-            goto out;
-        }
-    }
+    if (geteuid() == 0 && join_fds(NULL, fds, fds[RT_NS_USER] < 0, err) < 0)
+        goto out;
     if (fds[RT_NS_USER] >= 0) {
         if (setns(fds[RT_NS_USER], CLONE_NEWUSER) < 0) {
             sk_error_errno(err, errno, "join the container's user namespace");
@@ -167,6 +172,8 @@ int rt_ns_join_process(pid_t target, bool *ret_joined_user, struct sk_error *err
         if (become_ns_root(err) < 0)
             goto out;
     }
+    if (join_fds(NULL, fds, true, err) < 0)
+        goto out;
     rc = 0;
 out:
     for (int k = 0; k < RT_NS_COUNT; k++)

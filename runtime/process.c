@@ -138,17 +138,44 @@ static int enter_cwd(const char *cwd, struct sk_error *err)
     return 0;
 }
 
+/* A user namespace whose gid map an unprivileged user wrote itself has
+ * setgroups denied for good (see idmap.c). */
+static bool setgroups_denied(void)
+{
+    char buf[16] = "";
+    _cleanup_fclose_ FILE *f = fopen("/proc/self/setgroups", "re");
+    return f && fgets(buf, sizeof(buf), f) && strncmp(buf, "deny", 4) == 0;
+}
+
 static int switch_user(const struct rt_process *p, struct sk_error *err)
 {
-    if (setgroups(p->ngroups, p->groups) < 0)
-        return sk_error_errno(err, errno, "setgroups");
-    if (setresgid(p->gid, p->gid, p->gid) < 0)
+    if (!setgroups_denied()) {
+        if (setgroups(p->ngroups, p->groups) < 0)
+            return sk_error_errno(err, errno, "setgroups");
+    } else if (p->ngroups) {
+        return sk_error_set(err, EPERM,
+                            "process.user.additionalGids: setgroups is denied in this user "
+                            "namespace (its gid map is a single gid written without newgidmap)");
+    }
+    if (setresgid(p->gid, p->gid, p->gid) < 0) {
+        if (errno == EINVAL)
+            return sk_error_set(err, EINVAL,
+                                "process.user.gid %u is not mapped in the container's user "
+                                "namespace (see linux.gidMappings)",
+                                (unsigned)p->gid);
         return sk_error_errno(err, errno, "setgid %u", (unsigned)p->gid);
+    }
     /* Keep the permitted set across the uid change; capset trims it next. */
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         return sk_error_errno(err, errno, "prctl(PR_SET_KEEPCAPS)");
-    if (setresuid(p->uid, p->uid, p->uid) < 0)
+    if (setresuid(p->uid, p->uid, p->uid) < 0) {
+        if (errno == EINVAL)
+            return sk_error_set(err, EINVAL,
+                                "process.user.uid %u is not mapped in the container's user "
+                                "namespace (see linux.uidMappings)",
+                                (unsigned)p->uid);
         return sk_error_errno(err, errno, "setuid %u", (unsigned)p->uid);
+    }
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
         return sk_error_errno(err, errno, "prctl(PR_SET_KEEPCAPS)");
     return 0;

@@ -151,6 +151,47 @@ int rt_rootfs_open_in_root(int rootfd, const char *path, bool create, bool as_fi
     return create_in_root(rootfd, path, as_file, err);
 }
 
+/* path as seen from nsroot (a directory fd standing for "/" of some mount
+ * namespace), symlinks resolved there. */
+static int open_under(int nsroot, const char *path, struct sk_error *err)
+{
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+    int fd = (int)syscall(SYS_openat2, nsroot, path, &how, sizeof(how));
+    if (fd < 0)
+        return sk_error_errno(err, errno, "%s", path);
+    return fd;
+}
+
+int rt_rootfs_open_sources(const struct rt_spec *s, int nsroot, int *fds, size_t *ret_n,
+                           struct sk_error *err)
+{
+    size_t n = 0;
+    if ((fds[n] = open_under(nsroot, s->rootfs, err)) < 0) {
+        sk_error_prefix(err, "rootfs");
+        goto fail;
+    }
+    n++;
+    for (size_t i = 0; i < s->nmounts; i++) {
+        if (!s->mounts[i].bind)
+            continue;
+        if (n >= RT_SYNC_MAX_FDS) {
+            sk_error_set(err, E2BIG, "too many bind mounts");
+            goto fail;
+        }
+        if ((fds[n] = open_under(nsroot, s->mounts[i].source, err)) < 0) {
+            sk_error_prefix(err, "mount %s: bind source", s->mounts[i].destination);
+            goto fail;
+        }
+        n++;
+    }
+    *ret_n = n;
+    return 0;
+fail:
+    for (size_t i = 0; i < n; i++)
+        close(fds[i]);
+    return -1;
+}
+
 /* The mount point holding path, from /proc/self/mountinfo (longest match). */
 static char *mount_point_of(const char *path)
 {
@@ -194,7 +235,8 @@ static int create_device(int rootfd, const struct rt_device *d, bool userns, str
     if (parent < 0)
         return -1;
     if (userns) {
-        /* mknod is not allowed in a user namespace: bind the host's node. */
+        /* mknod is not allowed in a user namespace: bind the host's node
+         * (its permissions on the host still apply). */
         int fd = openat(parent, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0 && errno != EEXIST)
             return sk_error_errno(err, errno, "create %s", d->path);
@@ -223,7 +265,9 @@ static int create_device(int rootfd, const struct rt_device *d, bool userns, str
 
 static int setup_dev(const struct rt_spec *s, int rootfd, struct sk_error *err)
 {
-    bool userns = s->ns[RT_NS_USER].enabled;
+    /* No mknod in a user namespace other than the initial one: the
+     * container's own, or the one an unprivileged runtime runs in. */
+    bool userns = s->ns[RT_NS_USER].enabled || !rt_in_initial_userns();
     for (size_t i = 0; i < SK_ARRAY_SIZE(default_devices); i++) {
         bool overridden = false;
         for (size_t k = 0; k < s->ndevices && !overridden; k++)

@@ -100,11 +100,18 @@
 #include "common/error.h"
 
 #define RUNTIME_DEFAULT_ROOT "/run/skiff/runtime"
+/* An ordinary user's default, below $XDG_RUNTIME_DIR (runc's is
+ * $XDG_RUNTIME_DIR/runc): where skiff's engine keeps that user's containers
+ * (<runroot>/runtime, runroot $XDG_RUNTIME_DIR/skiff). */
+#define RUNTIME_USER_ROOT "skiff/runtime"
 /* The OCI runtime spec version skiff implements and writes in state. */
 #define RUNTIME_OCI_VERSION "1.0.2"
 
 struct runtime_ctx {
-    const char *root; /* state root; NULL = RUNTIME_DEFAULT_ROOT */
+    /* State root; NULL = RUNTIME_DEFAULT_ROOT for root, for an ordinary
+     * user $XDG_RUNTIME_DIR/RUNTIME_USER_ROOT (/tmp/skiff-run-UID/runtime
+     * without XDG_RUNTIME_DIR). */
+    const char *root;
     void (*warn)(void *data, const char *msg);
     void *warn_data;
 };

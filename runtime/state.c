@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -46,9 +47,24 @@ int rt_state_check_id(const char *id, struct sk_error *err)
     return 0;
 }
 
+char *rt_state_default_root(void)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    bool has_xdg = xdg && xdg[0] == '/';
+    /* Root of a user namespace (not of the host) keeps the host's default
+     * unless it has a runtime directory of its own, as runc decides. */
+    if (geteuid() == 0 && (!has_xdg || rt_in_initial_userns()))
+        return sk_strdup(RUNTIME_DEFAULT_ROOT);
+    if (has_xdg)
+        return sk_asprintf("%s/" RUNTIME_USER_ROOT, xdg);
+    return sk_asprintf("/tmp/skiff-run-%d/runtime", (int)geteuid());
+}
+
 char *rt_state_root(const struct runtime_ctx *ctx)
 {
-    const char *root = ctx && ctx->root && ctx->root[0] ? ctx->root : RUNTIME_DEFAULT_ROOT;
+    if (!ctx || !ctx->root || !ctx->root[0])
+        return rt_state_default_root();
+    const char *root = ctx->root;
     if (root[0] == '/')
         return sk_strdup(root);
     char cwd[4096];
@@ -70,6 +86,13 @@ int rt_state_create_dir(const char *root, const char *id, char **ret_dir, int *r
 {
     if (sk_mkdir_p(root, 0700, err) < 0)
         return sk_error_prefix(err, "state root");
+    /* Another user's directory (one planted in /tmp) is no place for ours. */
+    struct stat st;
+    if (stat(root, &st) < 0)
+        return sk_error_errno(err, errno, "state root %s", root);
+    if (st.st_uid != geteuid() && st.st_uid != 0)
+        return sk_error_set(err, EPERM, "state root %s belongs to uid %u, not to you (%u)", root,
+                            (unsigned)st.st_uid, (unsigned)geteuid());
     _cleanup_free_ char *dir = sk_asprintf("%s/%s", root, id);
     if (mkdir(dir, 0700) < 0) {
         if (errno == EEXIST)
