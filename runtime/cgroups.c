@@ -355,8 +355,7 @@ int rt_cgroup_plan_rootless(const char *cgroups_path, struct rt_cgroup *ret, cha
         faccessat(AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) == 0)
         return 0;
     const char *rel = strlen(common) > strlen(CGROUP_ROOT) ? common + strlen(CGROUP_ROOT) : "/";
-    *ret_skipped = sk_asprintf("cgroup %s is not delegated to you (uid %u)", rel,
-                               (unsigned)geteuid());
+    *ret_skipped = sk_asprintf("cgroup %s is not delegated to uid %u", rel, (unsigned)geteuid());
     rt_cgroup_free(ret);
     ret->unified = true;
     return 0;

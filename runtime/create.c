@@ -298,8 +298,8 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
         goto out;
     if (cg_skipped) {
         /* One line, like podman's on a cgroup v1 host. */
-        char *w[] = {sk_asprintf("rootless container without cgroups (%s)%s", cg_skipped,
-                                 has_limits(&res) ? ": its resource limits are ignored" : ""),
+        char *w[] = {sk_asprintf("rootless: cgroups skipped (%s)%s", cg_skipped,
+                                 has_limits(&res) ? ": resource limits are ignored" : ""),
                      NULL};
         rt_ctx_warn(ctx, w);
         free(w[0]);

@@ -203,13 +203,27 @@ static int mount_cgroup(const struct rt_spec *s, const struct rt_cgroup *cg, int
     unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
     if (!cg->unified && strcmp(m->type, "cgroup") == 0)
         return mount_cgroup_v1(s, cg, rootfd, m, err);
-    if (cgroupns)
-        return mount_fs(rootfd, "cgroup2", m->destination, "cgroup2", flags, NULL, err);
+    if (cgroupns) {
+        /* A user namespace may not mount cgroup2 everywhere (EPERM), nor
+         * where a bind of /sys already shows that hierarchy (EBUSY): then
+         * the bind below, as runc does. */
+        struct sk_error first = {0};
+        if (mount_fs(rootfd, "cgroup2", m->destination, "cgroup2", flags, NULL, &first) == 0)
+            return 0;
+        if (!s->ns[RT_NS_USER].enabled || (first.code != EPERM && first.code != EBUSY)) {
+            if (err)
+                *err = first;
+            return -1;
+        }
+    }
     /* Without a cgroup namespace, cgroup2 would show the host's whole tree. */
     for (size_t i = 0; i < cg->n; i++)
         if (cg->dirs[i].v2)
             return bind_into(rootfd, cg->dirs[i].path, -1, m->destination, MS_BIND | MS_REC | flags,
                              s->ns[RT_NS_USER].enabled, err);
+    /* No cgroups of its own (rootless, none delegated): nothing to show. */
+    if (!cg->n)
+        return mount_fs(rootfd, "tmpfs", m->destination, "tmpfs", flags, "mode=755", err);
     return sk_error_set(err, ENOENT, "no cgroup2 hierarchy to show");
 }
 
@@ -228,6 +242,21 @@ int rt_mount_apply(const struct rt_spec *s, const struct rt_cgroup *cg, int root
         if (bind_into(rootfd, "/sys", -1, m->destination, m->flags | MS_BIND | MS_REC, userns,
                       err) < 0)
             return -1;
+    } else if (!m->bind && strcmp(type, "sysfs") == 0 && userns) {
+        /* A user namespace may mount sysfs only in some kernels and setups
+         * (no locked mount over the host's /sys...): else the host's /sys,
+         * as runc does. */
+        struct sk_error first = {0};
+        if (mount_fs(rootfd, m->source, m->destination, type, m->flags, m->data, &first) < 0) {
+            if (first.code != EPERM) {
+                if (err)
+                    *err = first;
+                return -1;
+            }
+            if (bind_into(rootfd, "/sys", -1, m->destination, m->flags | MS_BIND | MS_REC, userns,
+                          err) < 0)
+                return -1;
+        }
     } else if (m->bind) {
         if (bind_into(rootfd, m->source, source_fd, m->destination, m->flags, userns, err) < 0)
             return -1;
