@@ -25,7 +25,8 @@ int cmd_runtime(const struct cmd_globals *g, int argc, char **argv);
     "  delete   delete a container\n"                                                              \
     "  exec     run a process in a running container\n\n"                                          \
     "Options:\n"                                                                                   \
-    "  --root DIR    state directory (default /run/skiff/runtime)\n"                               \
+    "  --root DIR    state directory (default /run/skiff/runtime, for an ordinary\n"               \
+    "                user $XDG_RUNTIME_DIR/skiff/runtime)\n"                                       \
     "  -v, --version print the version and the OCI runtime spec version\n"                         \
     "  --log FILE, --log-format FMT, --debug   accepted for runc compatibility, ignored\n\n"       \
     "Run 'skiff runtime COMMAND --help' for a command's options.\n"

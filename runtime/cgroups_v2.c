@@ -94,12 +94,12 @@ void rt_cgroup_v2_drop_missing(const struct rt_cgroup_dir *d, struct rt_resource
         }                                                                                          \
     } while (0)
     struct rt_i64 unset = {0};
-    DROP_IF_MISSING("memory",
-                    r->memory_limit.set || r->memory_swap.set || r->memory_reservation.set ||
-                        r->memory_swappiness.set || r->disable_oom_killer,
-                    (r->memory_limit = r->memory_swap = r->memory_reservation =
-                         r->memory_swappiness = unset,
-                     r->disable_oom_killer = false));
+    DROP_IF_MISSING(
+        "memory",
+        r->memory_limit.set || r->memory_swap.set || r->memory_reservation.set ||
+            r->memory_swappiness.set || r->disable_oom_killer,
+        (r->memory_limit = r->memory_swap = r->memory_reservation = r->memory_swappiness = unset,
+         r->disable_oom_killer = false));
     DROP_IF_MISSING("cpu",
                     r->cpu_shares.set || r->cpu_quota.set || r->cpu_period.set ||
                         r->cpu_rt_runtime.set || r->cpu_rt_period.set,

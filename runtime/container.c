@@ -134,9 +134,9 @@ int runtime_kill(const struct runtime_ctx *ctx, const char *id, int sig, bool al
         if (rt_cgroup_from_json(json_object_get(state, "cgroup"), &cg, err) < 0)
             return -1;
         int r = cg.n ? rt_cgroup_signal_all(&cg, sig, err)
-                     : signal_pid_namespace((pid_t)sk_json_int(state, "pid", 0),
-                                            (unsigned long long)sk_json_int(state, "pidStartTime", 0),
-                                            sig, err);
+                     : signal_pid_namespace(
+                           (pid_t)sk_json_int(state, "pid", 0),
+                           (unsigned long long)sk_json_int(state, "pidStartTime", 0), sig, err);
         rt_cgroup_free(&cg);
         return r;
     }

@@ -291,7 +291,8 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
     /* Before the fork: C2 inherits the program. */
     if (s->seccomp && rt_seccomp_compile(s->seccomp, root, err) < 0)
         goto out;
-    if (!rootless && rt_cgroup_plan(s->cgroups_path ? s->cgroups_path : default_cg, &c->cg, err) < 0)
+    if (!rootless &&
+        rt_cgroup_plan(s->cgroups_path ? s->cgroups_path : default_cg, &c->cg, err) < 0)
         goto out;
     if (rootless && rt_cgroup_plan_rootless(s->cgroups_path ? s->cgroups_path : default_cg, &c->cg,
                                             &cg_skipped, err) < 0)

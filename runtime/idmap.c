@@ -146,11 +146,10 @@ static int check_maps(const struct map_kind *k, const struct rt_idmap *maps, siz
             continue; /* one's own id needs no grant */
         if (rt_subid_allows(k->subid, user, getuid(), m->host_id, m->size))
             continue;
-        return sk_error_set(err, EPERM,
-                            "%s: host %s %u-%u are not granted to user %s: add '%s:%u:%u' to %s",
-                            k->field, k->what, m->host_id,
-                            (unsigned)((uint64_t)m->host_id + m->size - 1), name, name, m->host_id,
-                            m->size, k->subid);
+        return sk_error_set(
+            err, EPERM, "%s: host %s %u-%u are not granted to user %s: add '%s:%u:%u' to %s",
+            k->field, k->what, m->host_id, (unsigned)((uint64_t)m->host_id + m->size - 1), name,
+            name, m->host_id, m->size, k->subid);
     }
     return 0;
 }

@@ -46,8 +46,7 @@ static int become_ns_root(struct sk_error *err)
  * them. Before the user namespace (late false) one we may not join yet
  * (EPERM) stays open for the pass after it; late, every one must join.
  * s names the paths in errors (NULL: a container's namespaces). */
-static int join_fds(const struct rt_spec *s, int fds[RT_NS_COUNT], bool late,
-                    struct sk_error *err)
+static int join_fds(const struct rt_spec *s, int fds[RT_NS_COUNT], bool late, struct sk_error *err)
 {
     for (int k = 0; k < RT_NS_COUNT; k++) {
         if (k == RT_NS_USER || fds[k] < 0)

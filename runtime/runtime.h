@@ -89,6 +89,29 @@
  * where there is one, else to the container's cgroup2 directory as an eBPF
  * program the runtime generates (cgroups_devices_bpf.c).
  *
+ * Rootless (an ordinary user runs the runtime; idmap.c). The config needs
+ * a user namespace (`skiff runtime spec --rootless` writes one). C1 joins
+ * or creates it before anything else, so the other namespaces belong to it
+ * (root joins the namespaces given by path first, those it may, see
+ * namespaces.c; exec joins the same way). P writes the id maps: directly
+ * for a single mapping of the user's own id (gid_map once setgroups is
+ * denied), through newuidmap/newgidmap for anything else, after checking,
+ * before anything exists, that /etc/subuid and /etc/subgid grant the ranges
+ * (the error names the line to add). C1 is dumpable while P writes them (P
+ * needs its /proc/PID as the same user); C2 opens the rootfs and bind
+ * sources itself (P could not reach its /proc/PID/root) and is dumpable once
+ * created, so that the user's exec can enter it. Devices are the host's,
+ * bound (no mknod in a user namespace). Cgroups: a pure cgroup v2 host that
+ * delegates the user's cgroup (cgroup.procs writable) gets skiff/<id> below
+ * it, with the limits whose controllers reach it (a warning for the others;
+ * no eBPF device program: that needs privilege); any other host (cgroup v1,
+ * nothing delegated) gets no cgroups and one warning, which adds that
+ * resource limits are ignored when the config has some, as podman does;
+ * kill --all then signals every process of the container's pid namespace.
+ * A cgroup2 or sysfs mount the user namespace may not make becomes a bind
+ * (of the container's cgroup, of the host's /sys), as with runc. The state
+ * root is the user's: $XDG_RUNTIME_DIR/skiff/runtime.
+ *
  * Library code never prints: warnings (ignored apparmor/selinux settings,
  * settings cgroup v2 lacks, unknown capabilities) go to runtime_ctx.warn. */
 #ifndef SKIFF_RUNTIME_RUNTIME_H

@@ -7,7 +7,7 @@ BUILD_PACKAGES="cmake gcc make pkg-config libcurl4-openssl-dev libjansson-dev li
 	libseccomp-dev libssl-dev libcmocka-dev libzstd-dev"
 TEST_PACKAGES="docker-registry busybox-static bats zstd apache2-utils openssl curl jq python3 valgrind
 	runc crun fuse-overlayfs fuse3 strace
-	attr"
+	attr uidmap"
 
 install_packages() {
 	local missing=() p

@@ -6,7 +6,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/json.h"
@@ -78,6 +81,40 @@ static void test_v2_weight(void **state)
     assert_int_equal(rt_cgroup_v2_weight_from_shares(1000000), 10000);
 }
 
+/* Rootless: limits whose controller the directory lacks are dropped, with
+ * one warning naming the controllers. */
+static void test_v2_drop_missing(void **state)
+{
+    char dir[] = "/tmp/skiff-test-cg.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    _cleanup_free_ char *file = sk_asprintf("%s/cgroup.controllers", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs("cpuset pids hugetlb\n", f);
+    fclose(f);
+    struct rt_cgroup_dir d = {.path = dir};
+    struct rt_resources r = {0};
+    r.memory_limit = (struct rt_i64){true, 1 << 20};
+    r.cpu_shares = (struct rt_i64){true, 512};
+    r.pids_limit = (struct rt_i64){true, 10};
+    r.cpuset_cpus = "0";
+    _cleanup_strv_ char **warnings = NULL;
+    rt_cgroup_v2_drop_missing(&d, &r, &warnings);
+    assert_false(r.memory_limit.set);
+    assert_false(r.cpu_shares.set);
+    assert_true(r.pids_limit.set);
+    assert_string_equal(r.cpuset_cpus, "0");
+    assert_int_equal(sk_strv_len(warnings), 1);
+    assert_non_null(strstr(warnings[0], "(memory, cpu: "));
+    /* Nothing missing: no warning. */
+    sk_strv_free(warnings);
+    warnings = NULL;
+    rt_cgroup_v2_drop_missing(&d, &r, &warnings);
+    assert_null(warnings);
+    unlink(file);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -85,6 +122,7 @@ int main(void)
         cmocka_unit_test(test_plan_relative),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_v2_weight),
+        cmocka_unit_test(test_v2_drop_missing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
