@@ -420,4 +420,12 @@ live_sleeps() {
 	[ "$(stat -c '%U %a' "$fallback/runtime")" = "$ROOTLESS_USER 700" ]
 	rmdir "$fallback/runtime" "$fallback" 2>/dev/null || true
 	assert_nothing_left
+	# Another user's directory (one planted in /tmp) is refused.
+	mkdir -m 0777 "$RL_DIR/planted"
+	chown 65534 "$RL_DIR/planted"
+	run --separate-stderr rrt --root "$RL_DIR/planted" run "$CID"
+	assert_error "state root $RL_DIR/planted belongs to uid 65534"
+	run ls -A "$RL_DIR/planted"
+	[ -z "$output" ] || fail "$output"
+	assert_nothing_left
 }
