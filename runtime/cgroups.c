@@ -327,6 +327,7 @@ int rt_cgroup_plan_rootless(const char *cgroups_path, struct rt_cgroup *ret, cha
     memset(ret, 0, sizeof(*ret));
     *ret_skipped = NULL;
     if (!rt_cgroup_is_unified()) {
+        ret->rootless = true;
         *ret_skipped = sk_strdup("the host's cgroup v1 hierarchies are not delegated to users");
         return 0;
     }
@@ -355,9 +356,10 @@ int rt_cgroup_plan_rootless(const char *cgroups_path, struct rt_cgroup *ret, cha
         faccessat(AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) == 0)
         return 0;
     const char *rel = strlen(common) > strlen(CGROUP_ROOT) ? common + strlen(CGROUP_ROOT) : "/";
-    *ret_skipped = sk_asprintf("cgroup %s is not delegated to uid %u", rel, (unsigned)geteuid());
+    *ret_skipped = sk_asprintf("cgroup %s is not delegated to uid %u", rel, (unsigned)rt_host_euid());
     rt_cgroup_free(ret);
     ret->unified = true;
+    ret->rootless = true;
     return 0;
 }
 
@@ -506,11 +508,10 @@ int rt_cgroup_create(const struct rt_cgroup *cg, const struct rt_resources *res,
             hybrid_v2 = d;
         }
     }
-    if (res && res->ndevices && cg->rootless)
-        rt_warnf(warnings, "linux.resources.devices not enforced: a device program needs "
-                           "privilege (an unprivileged container can only use the devices "
-                           "bound from the host)");
-    else if (res && res->ndevices && apply_device_rules(cg, res, warnings, err) < 0)
+    /* Rootless, device rules are moot and left out: a user namespace makes
+     * no device node, it can only bind the host's, whose permissions hold
+     * (and a device program needs privilege). */
+    if (res && res->ndevices && !cg->rootless && apply_device_rules(cg, res, warnings, err) < 0)
         return -1;
     if (!res || !res->nhugepages || hugetlb_done)
         return 0;

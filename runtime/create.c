@@ -98,12 +98,14 @@ static void effective_resources(const struct rt_spec *s, struct rt_resources *r)
     }
 }
 
+/* Limits, device rules aside: those mean nothing to a user namespace, which
+ * makes no device node (rt_cgroup_create skips them). */
 static bool has_limits(const struct rt_resources *r)
 {
     return r->memory_limit.set || r->memory_swap.set || r->memory_reservation.set ||
            r->memory_swappiness.set || r->disable_oom_killer || r->cpu_shares.set ||
            r->cpu_quota.set || r->cpu_period.set || r->cpu_rt_runtime.set || r->cpu_rt_period.set ||
-           r->cpuset_cpus || r->cpuset_mems || r->pids_limit.set || r->ndevices || r->nhugepages;
+           r->cpuset_cpus || r->cpuset_mems || r->pids_limit.set || r->nhugepages;
 }
 
 /* What an unprivileged runtime cannot do, refused before anything exists. */

@@ -41,6 +41,17 @@ bool rt_rootless(void)
     return geteuid() != 0 || !rt_in_initial_userns();
 }
 
+uid_t rt_host_euid(void)
+{
+    uid_t euid = geteuid();
+    _cleanup_fclose_ FILE *f = fopen("/proc/self/uid_map", "re");
+    unsigned long long inside, outside, count;
+    while (f && fscanf(f, "%llu %llu %llu", &inside, &outside, &count) == 3)
+        if (euid >= inside && euid - inside < count)
+            return (uid_t)(outside + (euid - inside));
+    return euid;
+}
+
 /* The kinds of map: uid_map with newuidmap and /etc/subuid, or gid. */
 struct map_kind {
     const char *file;   /* uid_map */

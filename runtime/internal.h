@@ -257,6 +257,8 @@ bool rt_in_initial_userns(void);
 /* Rootless: not root, or root of a user namespace other than the initial
  * one (no privilege over the host: no mknod, no cgroups of the host's). */
 bool rt_rootless(void);
+/* Our effective uid as the host sees it (through /proc/self/uid_map). */
+uid_t rt_host_euid(void);
 /* Before anything is created: can we have the config's id maps written
  * (newuidmap/newgidmap installed, ranges granted in /etc/subuid and
  * /etc/subgid)? Always true for root. */
@@ -281,7 +283,7 @@ struct rt_cgroup_dir {
 
 struct rt_cgroup {
     bool unified;  /* pure cgroup v2 host */
-    bool rootless; /* a delegated subtree (not stored in the state) */
+    bool rootless; /* planned for a rootless runtime (not stored in the state) */
     struct rt_cgroup_dir *dirs;
     size_t n;
 };
@@ -290,10 +292,10 @@ struct rt_cgroup {
  * cgroups_path absolute: from each hierarchy's root; relative: below our own
  * cgroup. */
 int rt_cgroup_plan(const char *cgroups_path, struct rt_cgroup *ret, struct sk_error *err);
-/* An unprivileged user's: on a pure cgroup v2 host that delegates the
- * subtree to the user (cgroup.procs of the common ancestor of its own cgroup
- * and the container's writable), the plan, rootless set; anything else gets
- * no cgroups at all (ret->n 0), *ret_skipped saying why. */
+/* A rootless runtime's (rootless set): on a pure cgroup v2 host that
+ * delegates the subtree to the user (cgroup.procs of the common ancestor of
+ * its own cgroup and the container's writable), the plan; anything else
+ * gets no cgroups at all (ret->n 0), *ret_skipped saying why. */
 int rt_cgroup_plan_rootless(const char *cgroups_path, struct rt_cgroup *ret, char **ret_skipped,
                             struct sk_error *err);
 /* mkdir the directories and apply the resources (rootless: those whose

@@ -103,14 +103,18 @@
  * created, so that the user's exec can enter it. Devices are the host's,
  * bound (no mknod in a user namespace). Cgroups: a pure cgroup v2 host that
  * delegates the user's cgroup (cgroup.procs writable) gets skiff/<id> below
- * it, with the limits whose controllers reach it (a warning for the others;
- * no eBPF device program: that needs privilege); any other host (cgroup v1,
- * nothing delegated) gets no cgroups and one warning, which adds that
- * resource limits are ignored when the config has some, as podman does;
+ * it, with the limits whose controllers reach it (a warning for the others);
+ * any other host (cgroup v1, nothing delegated) gets no cgroups and one
+ * warning, which adds that resource limits are ignored when the config has
+ * some, as podman does. Device rules are left out either way: a user
+ * namespace makes no device node, and a device program needs privilege;
  * kill --all then signals every process of the container's pid namespace.
  * A cgroup2 or sysfs mount the user namespace may not make becomes a bind
  * (of the container's cgroup, of the host's /sys), as with runc. The state
- * root is the user's: $XDG_RUNTIME_DIR/skiff/runtime.
+ * root is the user's: $XDG_RUNTIME_DIR/skiff/runtime. Root of a user
+ * namespace other than the initial one (skiff's engine, rootless, runs the
+ * runtime in the user's) is rootless too, for devices and cgroups, and
+ * writes id maps as root does.
  *
  * Library code never prints: warnings (ignored apparmor/selinux settings,
  * settings cgroup v2 lacks, unknown capabilities) go to runtime_ctx.warn. */
