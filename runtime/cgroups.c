@@ -356,7 +356,8 @@ int rt_cgroup_plan_rootless(const char *cgroups_path, struct rt_cgroup *ret, cha
         faccessat(AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) == 0)
         return 0;
     const char *rel = strlen(common) > strlen(CGROUP_ROOT) ? common + strlen(CGROUP_ROOT) : "/";
-    *ret_skipped = sk_asprintf("cgroup %s is not delegated to uid %u", rel, (unsigned)rt_host_euid());
+    *ret_skipped =
+        sk_asprintf("cgroup %s is not delegated to uid %u", rel, (unsigned)rt_host_euid());
     rt_cgroup_free(ret);
     ret->unified = true;
     ret->rootless = true;
