@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/names.h"
+#include "common/rootless.h"
 #include "common/util.h"
 
 /* ---- capabilities ------------------------------------------------------- */
@@ -157,7 +158,9 @@ static bool have_effective_cap(int cap)
 
 unsigned long long spec_rlimit_ceiling(int resource)
 {
-    if (have_effective_cap(CAP_SYS_RESOURCE))
+    /* Raising a hard limit takes CAP_SYS_RESOURCE in the host's user
+     * namespace: rootless, the capability skiff has inside its own does not count. */
+    if (!sk_rootless() && have_effective_cap(CAP_SYS_RESOURCE))
         return (unsigned long long)RLIM_INFINITY;
     struct rlimit rl;
     if (getrlimit(resource, &rl) < 0)

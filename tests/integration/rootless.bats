@@ -302,3 +302,28 @@ hex1() {
 	assert_failure 125
 	assert_output_contains "is open to other users (mode 0755)"
 }
+
+@test "rootless: run, run -d, exec, logs, stop and rm as the user; files land on subordinate IDs" {
+	run rsk pull -q busybox
+	assert_success
+	run rsk run -q --rm busybox sh -c 'id -u; exit 4'
+	[ "$status" -eq 4 ] || fail "run: exit $status: $output"
+	assert_output_contains "cgroups skipped" # this VM's v1 hierarchies are not delegated
+	run rsk run -q -d --name r1 -u 1000 busybox sh -c 'echo out; touch /tmp/by1000; sleep 100'
+	assert_success
+	run rsk exec r1 sh -c 'id -u; ls -n /tmp/by1000'
+	assert_success
+	assert_output_contains "1000"
+	run rsk logs r1
+	assert_output_contains "out"
+	local id upper
+	id=$(rsk inspect --format '{{.Id}}' r1)
+	upper=$STORE/overlay-containers/$id/diff/tmp/by1000
+	[ "$(stat -c %u "$upper")" = $((ROOTLESS_SUBUID + 999)) ] || fail "owner on disk: $(stat -c %u "$upper")"
+	run rsk stop -t 0 r1
+	assert_success
+	[ "$(rsk wait r1)" = 137 ] || fail "wait: $(rsk wait r1)"
+	run rsk rm r1
+	assert_success
+	[ -z "$(rsk ps -a -q)" ] || fail "left: $(rsk ps -a)"
+}
