@@ -22,6 +22,7 @@
  * reads its client socket only then, and M must not block on it before. */
 #include "engine/monitor.h"
 #include "engine/monitor_internal.h"
+#include "engine/state.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/json.h"
@@ -98,8 +99,6 @@ int engine_monitor_lock(struct engine *e, const char *id, bool wait, struct sk_l
     lock->fd = fd;
     return 0;
 }
-
-static void close_fd(int *fd) { mon_close(fd); }
 
 /* One report line to S; newlines in messages would break the framing. */
 static void report(struct mon *m, char kind, const char *fmt, ...)
@@ -207,12 +206,13 @@ static void worker_line(struct mon *m, char *line)
         now_rfc3339(started, sizeof(started));
         _cleanup_json_ json_t *fields = json_pack(
             "{s:s, s:i, s:s, s:s, s:i, s:b, s:b, s:i, s:b}", "status", "running", "pid",
-            (int)m->pid, "startedAt", started, "finishedAt", "0001-01-01T00:00:00Z", "monitorPid", (int)getpid(),
+            (int)m->pid, "startedAt", started, "finishedAt", ENGINE_ZERO_TIME, "monitorPid",
+            (int)getpid(),
             "tty", m->tty, "interactive", m->interactive, "exitCode", 0, "oomKilled", 0);
         if (state_update(m, fields) < 0)
             monitor_fail(m, 125, "cannot record the container as running");
         report(m, 'S', "%d", (int)m->pid);
-        close_fd(&m->report_fd);
+        mon_close(&m->report_fd);
     } else if (line[0] == 'E' && line[1] == ' ') {
         char *end;
         int code = (int)strtol(line + 2, &end, 10);
@@ -227,7 +227,7 @@ static void worker_input(struct mon *m, char *buf, size_t *len)
         n = read(m->worker_fd, buf + *len, 8191 - *len);
     while (n < 0 && errno == EINTR);
     if (n <= 0) {
-        close_fd(&m->worker_fd);
+        mon_close(&m->worker_fd);
         if (m->report_fd >= 0) /* W died without a word */
             monitor_fail(m, 125, "the runtime exited before the container started");
         return;
@@ -431,9 +431,9 @@ static void __attribute__((noreturn)) monitor_main(struct engine *parent, const 
         worker_exec(m, wrep[1], in[0], out[1], errp[1]);
     }
     close(wrep[1]);
-    close_fd(&out[1]);
-    close_fd(&errp[1]);
-    close_fd(&in[0]);
+    mon_close(&out[1]);
+    mon_close(&errp[1]);
+    mon_close(&in[0]);
     m->worker_fd = wrep[0];
     m->out_fd = out[0];
     m->err_fd = errp[0];
@@ -483,7 +483,7 @@ static void __attribute__((noreturn)) monitor_main(struct engine *parent, const 
             worker_input(m, wbuf, &wlen);
         if (p[2].revents) {
             int master = recv_master(m->console_fd);
-            close_fd(&m->console_fd);
+            mon_close(&m->console_fd);
             unlinkat(m->dir_fd, "console", 0);
             if (master >= 0) {
                 nonblock(master);
@@ -496,10 +496,10 @@ static void __attribute__((noreturn)) monitor_main(struct engine *parent, const 
         if (p[4].revents && !mon_pump_output(m, m->out_fd, false)) {
             if (m->in_fd == m->out_fd)
                 m->in_fd = -1;
-            close_fd(&m->out_fd);
+            mon_close(&m->out_fd);
         }
         if (p[5].revents && !mon_pump_output(m, m->err_fd, true))
-            close_fd(&m->err_fd);
+            mon_close(&m->err_fd);
         if (p[6].revents)
             mon_stdin_flush(m);
         for (size_t i = m->nclients; i-- > 0;)

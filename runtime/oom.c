@@ -16,9 +16,12 @@ static long long keyed_value(const char *path, const char *key)
     if (sk_read_file(path, &text, NULL, NULL) < 0)
         return 0;
     size_t klen = strlen(key);
-    for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+    for (char *line = text; line && *line;) {
         if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
             return strtoll(line + klen + 1, NULL, 10);
+        char *nl = strchr(line, '\n');
+        line = nl ? nl + 1 : NULL;
+    }
     return 0;
 }
 
