@@ -30,6 +30,9 @@ struct cmd {
 /* Print "skiff: error: <msg>" and return EXIT_ENGINE. */
 int cmd_fail(const struct sk_error *err);
 int cmd_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "skiff: warning: <msg>" (cmd_warn_cb: as a callback with a data pointer). */
+void cmd_warn(const char *msg);
+void cmd_warn_cb(void *data, const char *msg);
 /* Rootless: enter skiff's user namespace (engine/userns.h), printing its
  * warning if any; then open the engine. 0, or the exit code after an error. */
 int cmd_enter_userns(void);

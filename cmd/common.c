@@ -27,6 +27,14 @@ int cmd_failf(const char *fmt, ...)
     return EXIT_ENGINE;
 }
 
+void cmd_warn(const char *msg) { fprintf(stderr, "skiff: warning: %s\n", msg); }
+
+void cmd_warn_cb(void *data, const char *msg)
+{
+    (void)data;
+    cmd_warn(msg);
+}
+
 int cmd_enter_userns(void)
 {
     struct sk_error err = {0};
@@ -34,7 +42,7 @@ int cmd_enter_userns(void)
     if (engine_userns_enter(&warning, &err) < 0)
         return cmd_fail(&err);
     if (warning)
-        fprintf(stderr, "skiff: warning: %s\n", warning);
+        cmd_warn(warning);
     return 0;
 }
 

@@ -60,7 +60,10 @@ static void add_value(json_t *flags, const struct create_flag *f, const char *va
         break;
     }
     case FLAG_BOOL:
-        json_object_set_new(flags, f->name, json_boolean(!value || strcmp(value, "false") != 0));
+        /* the value was checked by cmd_parse_bool ("true"/"false"/"1"/"0") */
+        json_object_set_new(flags, f->name,
+                            json_boolean(!value || (strcmp(value, "false") != 0 &&
+                                                    strcmp(value, "0") != 0)));
         break;
     }
 }

@@ -12,12 +12,6 @@
 
 enum { OPT_DETACH_KEYS = 1000, OPT_ENV_FILE, OPT_PRIVILEGED, OPT_PRESERVE_FDS };
 
-static void print_warning(void *data, const char *msg)
-{
-    (void)data;
-    fprintf(stderr, "skiff: warning: %s\n", msg);
-}
-
 /* A switch that also takes =true / =false, like podman's. */
 static int bool_flag(const char *name, bool *out)
 {
@@ -50,7 +44,7 @@ int cmd_exec(const struct cmd_globals *g, int argc, char **argv)
      * (a process that enters a container must not expose skiff's). */
     if (engine_runtime_prepare(&err) < 0)
         return cmd_fail(&err);
-    struct engine_exec_opts o = {.warn = print_warning};
+    struct engine_exec_opts o = {.warn = cmd_warn_cb};
     _cleanup_strv_ char **env = NULL;
     _cleanup_strv_ char **env_files = NULL;
     bool latest = false;

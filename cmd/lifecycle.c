@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void print_warning(const char *msg) { fprintf(stderr, "skiff: warning: %s\n", msg); }
-
 /* --all, --latest, --ignore and -t/--time, shared by stop and restart. */
 struct stop_args {
     bool all, latest, ignore;
@@ -59,7 +57,7 @@ int cmd_stop(const struct cmd_globals *g, int argc, char **argv)
 static int restart_one(struct engine *e, const char *what, void *data, char id[65],
                        struct sk_error *err)
 {
-    struct engine_start_opts o = {.warn = print_warning};
+    struct engine_start_opts o = {.warn = cmd_warn};
     return engine_container_restart(e, what, *(int *)data, &o, id, err);
 }
 

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_warning(const char *msg) { fprintf(stderr, "skiff: warning: %s\n", msg); }
-
 static int start_one(struct engine *e, const char *what, void *data, char id[65],
                      struct sk_error *err)
 {
@@ -31,7 +29,7 @@ int cmd_start(const struct cmd_globals *g, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct engine_start_opts o = {.sig_proxy = true, .warn = print_warning};
+    struct engine_start_opts o = {.sig_proxy = true, .warn = cmd_warn};
     bool all = false, latest = false;
     int ch, rc = 0;
     optind = 1;
@@ -86,7 +84,7 @@ int cmd_run(const struct cmd_globals *g, int argc, char **argv)
         .attach = !detach,
         .stdin = json_is_true(json_object_get(a.flags, "interactive")),
         .sig_proxy = true,
-        .warn = print_warning,
+        .warn = cmd_warn,
     };
     _cleanup_engine_ struct engine *e = NULL;
     int rc = cmd_open_engine(g, &e);

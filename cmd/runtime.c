@@ -29,11 +29,6 @@ static int fail(const struct sk_error *err)
 
 #define failf(...) (cmd_failf(__VA_ARGS__), EXIT_RUNTIME_ERROR)
 
-static void print_warning(void *data, const char *msg)
-{
-    fprintf(stderr, "skiff: warning: %s\n", msg);
-}
-
 /* cmd_getopt's errors exit 125 like podman; the runtime exits 1 like runc. */
 static int getopt_exit(int rc)
 {
@@ -482,7 +477,7 @@ static const struct rt_cmd *find_command(const char *name)
 
 int cmd_runtime(const struct cmd_globals *g, int argc, char **argv)
 {
-    struct runtime_ctx ctx = {.warn = print_warning};
+    struct runtime_ctx ctx = {.warn = cmd_warn_cb};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i], *ignored = NULL;

@@ -154,8 +154,6 @@ int engine_container_init(struct engine *e, const char *what, char ret_id[65],
     if (was_initialized) /* init holds one mount; do not take a second */
         storage_container_unmount(e->st, id, false, NULL);
     _cleanup_free_ char *userdata = storage_container_userdata(e->st, id);
-    json_t *flags = json_object_get(config, "flags");
-    json_t *spec_flags = json_deep_copy(flags);
     struct spec_context ctx = {
         .id = id,
         .name = sk_json_str(rec, "name"),
@@ -163,12 +161,11 @@ int engine_container_init(struct engine *e, const char *what, char ret_id[65],
         .userdata = userdata,
         .image_config = image_cfg,
         .image_name = sk_json_str(config, "imageName"),
-        .flags = spec_flags,
+        .flags = json_object_get(config, "flags"),
     };
     int r = spec_generate(&ctx, &spec, err);
     if (r == 0)
         r = spec_write_etc_files(&ctx, err);
-    json_decref(spec_flags);
     _cleanup_free_ char *path = sk_asprintf("%s/config.json", userdata);
     /* Regenerated at every init: replaced atomically, without an fsync (a
      * few milliseconds each on a disk, on every start). */
@@ -177,17 +174,18 @@ int engine_container_init(struct engine *e, const char *what, char ret_id[65],
         r = sk_error_set(err, ENOMEM, "serialize %s", path);
     if (r == 0)
         r = sk_write_file_replace(path, text, strlen(text), 0644, err);
-    if (r < 0) {
+    if (r == 0) {
+        char now[64];
+        now_rfc3339(now, sizeof(now));
+        _cleanup_json_ json_t *changes =
+            json_pack("{s:{s:s, s:s}}", "state", "status", "initialized", "initializedAt", now);
+        r = storage_container_update(e->st, id, changes, err);
+    }
+    if (r < 0) { /* a failed init holds no mount of its own */
         if (!was_initialized)
             storage_container_unmount(e->st, id, false, NULL);
         return sk_error_prefix(err, "init container %.12s", id);
     }
-    char now[64];
-    now_rfc3339(now, sizeof(now));
-    _cleanup_json_ json_t *changes =
-        json_pack("{s:{s:s, s:s}}", "state", "status", "initialized", "initializedAt", now);
-    if (storage_container_update(e->st, id, changes, err) < 0)
-        return -1;
     snprintf(ret_id, 65, "%s", id);
     return 0;
 }

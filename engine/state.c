@@ -13,10 +13,9 @@
 #include <signal.h>
 #include <string.h>
 
-long long engine_container_pid(struct engine *e, json_t *rec)
+/* The pid of a container whose live status is known to be running. */
+static long long running_pid(struct engine *e, json_t *rec)
 {
-    if (strcmp(engine_container_live_status(e, rec), "running") != 0)
-        return 0;
     long long pid = sk_json_int(json_object_get(rec, "state"), "pid", 0);
     if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
         return pid;
@@ -26,6 +25,15 @@ long long engine_container_pid(struct engine *e, json_t *rec)
     if (runtime_state(&ctx, sk_json_str(rec, "id"), &state, NULL) < 0)
         return 0;
     return sk_json_int(state, "pid", 0);
+}
+
+long long engine_container_pid(struct engine *e, json_t *rec)
+{
+    /* A listed record carries its live status already (engine_containers_list). */
+    const char *status = sk_json_str(rec, "status");
+    if (!status)
+        status = engine_container_live_status(e, rec);
+    return strcmp(status, "running") == 0 ? running_pid(e, rec) : 0;
 }
 
 /* A record time as Go prints a time.Time in JSON (RFC 3339, fraction
@@ -46,7 +54,7 @@ json_t *engine_container_state(struct engine *e, json_t *rec)
     const char *status = engine_container_live_status(e, rec);
     json_t *state = json_object_get(rec, "state");
     bool running = strcmp(status, "running") == 0;
-    long long pid = running ? engine_container_pid(e, rec) : 0;
+    long long pid = running ? running_pid(e, rec) : 0;
     long long monitor = running ? sk_json_int(state, "monitorPid", 0) : 0;
     return json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:I, s:s, s:o, s:o,"
                      " s:{s:s, s:i, s:n}, s:s, s:s}",
