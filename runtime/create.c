@@ -288,7 +288,7 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
     _cleanup_free_ char *cg_skipped = NULL;
     _cleanup_free_ char *config_path = sk_asprintf("%s/" RT_STATE_CONFIG, c->dir);
     _cleanup_free_ char *config_text = json_dumps(s->doc, JSON_COMPACT);
-    if (!config_text || rt_write_atomic(config_path, config_text, 0600, err) < 0)
+    if (!config_text || sk_write_file_replace(config_path, config_text, strlen(config_text), 0600, err) < 0)
         goto out;
     /* Before the fork: C2 inherits the program. */
     if (s->seccomp && rt_seccomp_compile(s->seccomp, root, err) < 0)
@@ -507,8 +507,10 @@ int runtime_run(const struct runtime_ctx *ctx, const char *id, const struct runt
         struct sk_error ignored = {0};
         close(c.dirfd);
         c.dirfd = -1;
+        /* Our child: killed and reaped here, with or without a cgroup. */
+        kill(c.pid, SIGKILL);
+        rt_waitpid(c.pid, NULL, 0);
         rt_container_destroy(ctx, c.dir, c.state, &ignored);
-        rt_waitpid(c.pid, NULL, WNOHANG);
         created_free(&c);
         return -1;
     }

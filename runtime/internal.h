@@ -477,10 +477,6 @@ void rt_sync_fail(int fd, const struct sk_error *err) __attribute__((noreturn));
 
 /* Write a whole string to path (O_WRONLY, no create). */
 int rt_write_file(const char *path, const char *value, struct sk_error *err);
-/* Write a file atomically (temp + rename), without fsync: run state lives
- * on a tmpfs and means nothing after a reboot, while an fsync on a disk
- * costs milliseconds on every container start. */
-int rt_write_atomic(const char *path, const char *data, mode_t mode, struct sk_error *err);
 /* --pid-file: the pid, no newline (like runc), written atomically. */
 int rt_write_pid_file(const char *path, pid_t pid, struct sk_error *err);
 /* waitpid retrying on EINTR. */

@@ -145,7 +145,7 @@ int rt_state_save(const char *dir, const json_t *state, struct sk_error *err)
     _cleanup_free_ char *s = json_dumps(state, JSON_INDENT(2));
     if (!s)
         return sk_error_set(err, ENOMEM, "serialize %s", path);
-    return rt_write_atomic(path, s, 0600, err);
+    return sk_write_file_replace(path, s, strlen(s), 0600, err);
 }
 
 enum runtime_status rt_state_status(const char *dir, const json_t *state)

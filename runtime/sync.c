@@ -38,10 +38,18 @@ int rt_sync_send(int fd, int type, int value, const char *data, struct sk_error 
 int rt_sync_recv(int fd, struct rt_sync_msg *ret, const char *what, struct sk_error *err)
 {
     memset(ret, 0, sizeof(*ret));
-    _cleanup_free_ char *buf = sk_malloc(SYNC_MAX + 1);
+    /* The message's size first (a peek), so that a small message costs a
+     * small buffer: several are exchanged on every create. */
     ssize_t n;
     do
-        n = recv(fd, buf, SYNC_MAX, 0);
+        n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return sk_error_errno(err, errno, "%s", what);
+    size_t cap = n > 0 && (size_t)n < SYNC_MAX ? (size_t)n : SYNC_MAX;
+    _cleanup_free_ char *buf = sk_malloc(cap + 1);
+    do
+        n = recv(fd, buf, cap, 0);
     while (n < 0 && errno == EINTR);
     if (n < 0)
         return sk_error_errno(err, errno, "%s", what);

@@ -1,6 +1,7 @@
 /* Small process and fd helpers shared by the runtime's files. */
 #include "runtime/internal.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -46,37 +47,11 @@ int rt_exit_code(int st)
     return 255;
 }
 
-int rt_write_atomic(const char *path, const char *data, mode_t mode, struct sk_error *err)
-{
-    _cleanup_free_ char *tmp = sk_asprintf("%s.tmp-%d", path, (int)getpid());
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-    if (fd < 0)
-        return sk_error_errno(err, errno, "create %s", tmp);
-    size_t len = strlen(data);
-    for (size_t done = 0; done < len;) {
-        ssize_t n = write(fd, data + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = n < 0 ? errno : EIO;
-            unlink(tmp);
-            return sk_error_errno(err, e, "write %s", path);
-        }
-        done += (size_t)n;
-    }
-    if (rename(tmp, path) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return sk_error_errno(err, e, "rename %s", path);
-    }
-    return 0;
-}
-
 int rt_write_pid_file(const char *path, pid_t pid, struct sk_error *err)
 {
     char buf[24];
     snprintf(buf, sizeof(buf), "%d", (int)pid);
-    if (rt_write_atomic(path, buf, 0644, err) < 0)
+    if (sk_write_file_replace(path, buf, strlen(buf), 0644, err) < 0)
         return sk_error_prefix(err, "pid file");
     return 0;
 }
