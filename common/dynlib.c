@@ -14,9 +14,12 @@ int sk_dynlib_load(const char *soname, const struct sk_dynlib_sym *syms, size_t 
     for (size_t i = 0; i < nsyms; i++) {
         /* A handle's lookup scope is the library and its dependencies. */
         void *sym = dlsym(lib, syms[i].name);
-        if (!sym)
-            return sk_error_set(err, ELIBBAD, "cannot use %s: it has no function %s", soname,
-                                syms[i].name);
+        if (!sym) {
+            sk_error_set(err, ELIBBAD, "cannot use %s: it has no function %s", soname,
+                         syms[i].name);
+            dlclose(lib);
+            return -1;
+        }
         /* POSIX guarantees a function pointer round-trips through void *. */
         memcpy((char *)table + syms[i].offset, &sym, sizeof(sym));
     }

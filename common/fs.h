@@ -8,9 +8,9 @@
 
 #include "common/error.h"
 
-/* mkdir -p; existing directories are fine. */
 /* write(2) until all of data is written (EINTR retried): 0, or -1 with errno. */
 int sk_write_all(int fd, const void *data, size_t len);
+/* mkdir -p; existing directories are fine. */
 int sk_mkdir_p(const char *path, mode_t mode, struct sk_error *err);
 /* Write data to path atomically (temp + rename), with the given mode. */
 int sk_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
