@@ -252,23 +252,31 @@ int cmd_mount(const struct cmd_globals *g, int argc, char **argv)
             const char *merged =
                 sk_json_str(json_object_get(json_object_get(insp, "GraphDriver"), "Data"),
                             "MergedDir");
-            if (merged)
+            if (merged) {
+                _cleanup_free_ char *note = NULL;
+                _cleanup_free_ char *path =
+                    engine_mount_caller_path(sk_json_str(insp, "Driver"), merged, &note);
+                if (note)
+                    cmd_warn(note);
                 json_array_append_new(out, json_pack("{s:s, s:[s], s:s}", "id", targets[i],
                                                      "names", sk_json_str(insp, "Name"),
-                                                     "mountpoint", merged));
+                                                     "mountpoint", path));
+            }
             continue;
         }
-        _cleanup_free_ char *merged = NULL;
+        _cleanup_free_ char *path = NULL, *note = NULL;
         sk_error_clear(&err);
-        if (engine_container_mount(e, targets[i], &merged, &err) < 0) {
+        if (engine_container_mount(e, targets[i], &path, &note, &err) < 0) {
             status = EXIT_ENGINE;
             cmd_fail(&err);
             continue;
         }
+        if (note)
+            cmd_warn(note);
         if (all || latest)
-            printf("%.*s %s\n", notrunc ? 64 : 12, targets[i], merged);
+            printf("%.*s %s\n", notrunc ? 64 : 12, targets[i], path);
         else
-            printf("%s\n", merged);
+            printf("%s\n", path);
     }
     if (listing) {
         if (format && strcmp(format, "json") == 0) {

@@ -11,6 +11,7 @@
 #include "engine/monitor.h"
 #include "engine/spec.h"
 #include "engine/state.h"
+#include "engine/userns.h"
 #include "storage/container.h"
 
 #include <errno.h>
@@ -190,13 +191,37 @@ int engine_container_init(struct engine *e, const char *what, char ret_id[65],
     return 0;
 }
 
-int engine_container_mount(struct engine *e, const char *what, char **ret_merged,
+char *engine_mount_caller_path(const char *driver, const char *merged, char **ret_note)
+{
+    *ret_note = NULL;
+    _cleanup_free_ char *outside = engine_userns_caller_path(merged);
+    if (!outside)
+        return sk_strdup(merged);
+    if (driver && strcmp(driver, "fuse-overlayfs") == 0) {
+        /* FUSE lets in no process outside the user namespace that mounted
+         * it with allow_other (which the container's users need). */
+        *ret_note = sk_asprintf("rootless: %s is reachable inside `skiff unshare` only (a "
+                                "fuse-overlayfs mount admits no process outside skiff's user "
+                                "namespace; the overlay driver's mounts are reachable from your "
+                                "shell)",
+                                merged);
+        return sk_strdup(merged);
+    }
+    return SK_STEAL(outside);
+}
+
+int engine_container_mount(struct engine *e, const char *what, char **ret_path, char **ret_note,
                            struct sk_error *err)
 {
     _cleanup_json_ json_t *rec = NULL;
+    *ret_note = NULL;
     if (lookup(e, what, &rec, err) < 0)
         return -1;
-    return storage_container_mount(e->st, sk_json_str(rec, "id"), ret_merged, err);
+    _cleanup_free_ char *merged = NULL;
+    if (storage_container_mount(e->st, sk_json_str(rec, "id"), &merged, err) < 0)
+        return -1;
+    *ret_path = engine_mount_caller_path(sk_json_str(rec, "driver"), merged, ret_note);
+    return 0;
 }
 
 int engine_container_unmount(struct engine *e, const char *what, bool force, char ret_id[65],

@@ -26,8 +26,17 @@ int engine_container_create(struct engine *e, const struct engine_create_opts *o
 /* Mount the rootfs and write userdata/config.json (+ hostname, hosts, resolv.conf). */
 int engine_container_init(struct engine *e, const char *what, char ret_id[65],
                           struct sk_error *err);
-int engine_container_mount(struct engine *e, const char *what, char **ret_merged,
+/* Mount the rootfs; *ret_path: where the caller reaches it
+ * (engine_mount_caller_path), *ret_note a line for the user or NULL. */
+int engine_container_mount(struct engine *e, const char *what, char **ret_path, char **ret_note,
                            struct sk_error *err);
+/* A mounted rootfs (merged, in skiff's mount namespace) as the caller reaches
+ * it: merged itself for root and inside `skiff unshare`; for a rootless
+ * command run from the user's shell, through the pause process's root
+ * (/proc/PID/root/...: the user's own shell may read and write there). A
+ * fuse-overlayfs mount is out of the shell's reach: merged, and *ret_note
+ * says so. */
+char *engine_mount_caller_path(const char *driver, const char *merged, char **ret_note);
 int engine_container_unmount(struct engine *e, const char *what, bool force, char ret_id[65],
                              struct sk_error *err);
 /* A running container only with force: stopped first (stop_timeout as for

@@ -516,6 +516,7 @@ static int pause_spawn(const struct plan *p, pid_t *ret_pid, unsigned long long 
 /* ---- joining ---------------------------------------------------------------- */
 
 struct pause_ns {
+    pid_t pid;
     int user, mnt;
     unsigned long mapped; /* IDs its namespace maps */
 };
@@ -586,7 +587,8 @@ static int pause_open(const char *pidfile, struct pause_ns *ret)
     int user = open(path, O_RDONLY | O_CLOEXEC);
     snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
     int mnt = open(path, O_RDONLY | O_CLOEXEC);
-    struct pause_ns ns = {.user = user, .mnt = mnt, .mapped = map_count(pid, "uid_map")};
+    struct pause_ns ns = {
+        .pid = pid, .user = user, .mnt = mnt, .mapped = map_count(pid, "uid_map")};
     unsigned long gids = map_count(pid, "gid_map");
     if (gids < ns.mapped)
         ns.mapped = gids;
@@ -614,6 +616,10 @@ static void pause_kill(const char *pidfile)
         kill(pid, SIGKILL);
 }
 
+/* The pause process whose namespaces this process joined itself (not
+ * inherited from a parent inside them), or 0. */
+static pid_t joined_pause_pid;
+
 /* setns into both, then back to the working directory (a mount namespace
  * change resets it to the namespace's root). */
 static int pause_join(const struct pause_ns *ns, struct sk_error *err)
@@ -629,6 +635,7 @@ static int pause_join(const struct pause_ns *ns, struct sk_error *err)
     }
     if (setns(ns->mnt, CLONE_NEWNS) < 0)
         return sk_error_errno(err, errno, "join skiff's mount namespace");
+    joined_pause_pid = ns->pid;
     if (cwd && chdir(cwd) < 0)
         return sk_error_errno(err, errno,
                               "enter the working directory %s in skiff's mount namespace", cwd);
@@ -721,6 +728,13 @@ int engine_userns_enter(char **ret_warning, struct sk_error *err)
         return -1;
     }
     return mark_rootless(uid, err);
+}
+
+char *engine_userns_caller_path(const char *path)
+{
+    if (joined_pause_pid <= 0)
+        return NULL;
+    return sk_asprintf("/proc/%d/root%s", (int)joined_pause_pid, path);
 }
 
 /* ---- advice ------------------------------------------------------------------ */

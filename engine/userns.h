@@ -24,6 +24,12 @@
  * the user's own ID alone (no subordinate IDs, or no newuidmap), or NULL. */
 int engine_userns_enter(char **ret_warning, struct sk_error *err);
 
+/* PATH, a path in skiff's mount namespace, as the caller's own mount
+ * namespace reaches it: /proc/PAUSE/root/PATH when this process joined the
+ * namespaces itself (the pause process's root, open to the user who owns
+ * it), NULL when it did not (root, or already inside: PATH itself). */
+char *engine_userns_caller_path(const char *path);
+
 /* The pause process: closes ready_fd (when > 2) once in place, then sleeps
  * until killed. */
 int engine_userns_pause_main(int ready_fd);
