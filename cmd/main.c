@@ -3,6 +3,8 @@
 #include "cmd/runtime.h"
 #include "engine/monitor.h"
 #include "engine/userns.h"
+#include "common/cleanup.h"
+#include "common/rootless.h"
 #include "common/util.h"
 
 #include <malloc.h>
@@ -340,5 +342,18 @@ int main(int argc, char **argv)
     const struct cmd *c = cmd_find(argv[i]);
     if (!c)
         return cmd_failf("unrecognized command `skiff %s` (see 'skiff --help')", argv[i]);
+    /* As podman does, a rootless user without XDG_RUNTIME_DIR is given one
+     * (engine_rootless_runtime_dir), so that skiff's run state, the
+     * runtime's and auth.json's defaults agree, here and in every process
+     * skiff starts. When there is none to give, the commands that need one
+     * say why. */
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    if (sk_rootless() && (!xdg || !*xdg)) {
+        struct sk_error err = {0};
+        _cleanup_free_ char *dir = NULL;
+        if (engine_rootless_runtime_dir(&dir, &err) == 0)
+            setenv("XDG_RUNTIME_DIR", dir, 1);
+        sk_error_clear(&err);
+    }
     return c->run(&g, argc - i, argv + i);
 }

@@ -2,6 +2,7 @@
  * podman's; one plain line per blob otherwise; nothing with -q. Engine events
  * arrive from several threads. */
 #include "cmd/cmd.h"
+#include "common/cleanup.h"
 #include "common/util.h"
 
 #include <pthread.h>
@@ -21,7 +22,8 @@ struct bar {
 };
 
 struct cmd_progress {
-    struct engine_events ev;
+    struct engine_events ev, quiet_ev;
+    char **warnings; /* printed once the bars are done */
     bool quiet, tty, said_signatures;
     pthread_mutex_t mu;
     struct bar bars[PROGRESS_MAX_LAYERS];
@@ -174,12 +176,29 @@ static void ev_config(void *ctx, const char *digest)
     pthread_mutex_unlock(&p->mu);
 }
 
+static void ev_warning(void *ctx, const char *msg)
+{
+    struct cmd_progress *p = ctx;
+    pthread_mutex_lock(&p->mu);
+    sk_strv_push(&p->warnings, msg);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void flush_warnings_locked(struct cmd_progress *p)
+{
+    for (size_t i = 0; p->warnings && p->warnings[i]; i++)
+        cmd_warn(p->warnings[i]);
+    sk_strv_free(p->warnings);
+    p->warnings = NULL;
+}
+
 static void ev_writing(void *ctx)
 {
     struct cmd_progress *p = ctx;
     pthread_mutex_lock(&p->mu);
     finish_bars_locked(p);
     fputs("Writing manifest to image destination\n", stderr);
+    flush_warnings_locked(p);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -198,19 +217,22 @@ struct cmd_progress *cmd_progress_new(bool quiet)
         .blob_done = ev_blob_done,
         .config = ev_config,
         .writing_manifest = ev_writing,
+        .warning = ev_warning,
     };
+    p->quiet_ev = (struct engine_events){.ctx = p, .warning = ev_warning};
     return p;
 }
 
 const struct engine_events *cmd_progress_events(struct cmd_progress *p)
 {
-    return p->quiet ? NULL : &p->ev;
+    return p->quiet ? &p->quiet_ev : &p->ev;
 }
 
 void cmd_progress_free(struct cmd_progress *p)
 {
     if (!p)
         return;
+    flush_warnings_locked(p);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }

@@ -61,6 +61,8 @@ struct engine_events {
     void (*blob_done)(void *ctx, int index);
     void (*config)(void *ctx, const char *digest);
     void (*writing_manifest)(void *ctx);
+    /* Something the user should know that does not stop the pull. */
+    void (*warning)(void *ctx, const char *msg);
 };
 
 struct engine_pull_opts {

@@ -108,6 +108,13 @@ static int unpack_into(struct pull *p, int blob_fd, const char *layer_tmp, const
         return sk_error_set(err, EBADMSG,
                             "uncompressed layer digest %s does not match the config's diff_id %s",
                             res.diff_id, diff_id);
+    if (res.nskipped_devices > 0 && p->opts->events && p->opts->events->warning) {
+        _cleanup_free_ char *msg = sk_asprintf(
+            "rootless: layer %s: %lld device node%s left out (a user namespace cannot make "
+            "them; containers of this image will not have them)",
+            diff_id, (long long)res.nskipped_devices, res.nskipped_devices == 1 ? "" : "s");
+        p->opts->events->warning(p->opts->events->ctx, msg);
+    }
     *ret_size = res.size;
     return 0;
 }

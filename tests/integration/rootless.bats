@@ -235,6 +235,8 @@ check_mount() {
 	assert_success
 	[ -d "$STORE/layers/${ids[1]#sha256:}/diff/dev" ]
 	[ ! -e "$STORE/layers/${ids[1]#sha256:}/diff/dev/evil-sda" ] || fail "device node made"
+	[[ $stderr == *"skiff: warning: rootless: layer ${ids[1]}: 1 device node left out"* ]] ||
+		fail "no warning: $stderr"
 }
 
 @test "rootless: without subordinate IDs, a single mapping and the line to add" {
@@ -289,6 +291,14 @@ hex1() {
 	[ "$output" = "$dir/skiff" ] || fail "runRoot: $output"
 	[ "$(stat -c %a:%U "$dir")" = "700:$ROOTLESS_USER" ]
 	[ -s "$dir/skiff/pause.pid" ]
+	# auth.json's default follows it (podman: $XDG_RUNTIME_DIR/containers/auth.json)
+	run rl env -u XDG_RUNTIME_DIR TMPDIR="$tmp" "$SKIFF" login --cert-dir "$REG_CERTS_DIR" \
+		-u "$REG_USER" -p "$REG_PASS" "$REG_BASIC"
+	assert_success
+	[ -s "$dir/containers/auth.json" ] || fail "no $dir/containers/auth.json: $(ls -R "$dir")"
+	run rl env -u XDG_RUNTIME_DIR TMPDIR="$tmp" "$SKIFF" pull -q --cert-dir "$REG_CERTS_DIR" \
+		"$REG_BASIC/busybox"
+	assert_success
 	# made by someone else, or open to others: refused
 	pkill -KILL -u "$ROOTLESS_USER" || true
 	rm -rf "$dir"
