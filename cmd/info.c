@@ -4,6 +4,8 @@
 #include "common/json.h"
 #include "common/rootless.h"
 #include "common/util.h"
+#include "engine/userns.h"
+#include "storage/container.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,8 +73,24 @@ static void print_yaml(json_t *j, int depth)
             putchar('\n');
             size_t i;
             json_t *e;
-            json_array_foreach(v, i, e) printf("%*s- %s\n", depth * 2, "",
-                                               json_string_value(e) ?: "");
+            json_array_foreach(v, i, e) {
+                if (!json_is_object(e)) {
+                    printf("%*s- %s\n", depth * 2, "", json_string_value(e) ?: "");
+                    continue;
+                }
+                /* "- k: v" then the other keys under it */
+                const char *k2;
+                json_t *v2;
+                bool first = true;
+                json_object_foreach(e, k2, v2) {
+                    printf("%*s%s%s: ", depth * 2, "", first ? "- " : "  ", k2);
+                    if (json_is_integer(v2))
+                        printf("%lld\n", (long long)json_integer_value(v2));
+                    else
+                        printf("%s\n", json_string_value(v2) ?: "");
+                    first = false;
+                }
+            }
         } else if (json_is_string(v)) {
             printf(" %s\n", json_string_value(v));
         } else if (json_is_integer(v)) {
@@ -81,6 +99,19 @@ static void print_yaml(json_t *j, int depth)
             printf(" %s\n", json_is_true(v) ? "true" : "false");
         }
     }
+}
+
+static json_t *id_mappings(const char *file)
+{
+    struct userns_mapping m[USERNS_MAX_RANGES + 1];
+    size_t n = engine_userns_mappings(file, m, sizeof(m) / sizeof(m[0]));
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "container_id",
+                                           (json_int_t)m[i].inside, "host_id",
+                                           (json_int_t)m[i].outside, "size",
+                                           (json_int_t)m[i].count));
+    return a;
 }
 
 int cmd_info(const struct cmd_globals *g, int argc, char **argv)
@@ -105,6 +136,9 @@ int cmd_info(const struct cmd_globals *g, int argc, char **argv)
     uname(&u);
     char hostname[256] = "";
     gethostname(hostname, sizeof(hostname) - 1);
+    _cleanup_json_ json_t *containers = NULL;
+    if (storage_containers_read(e->st, &containers, &err) < 0)
+        return cmd_fail(&err);
     _cleanup_json_ json_t *doc = json_pack(
         "{s:{s:s, s:s, s:s, s:s, s:s, s:b}, s:{s:s, s:s, s:s, s:{s:I}}, s:{s:o}, s:{s:s}}",
         "host", "arch", u.machine, "os", "linux", "kernel", u.release, "hostname", hostname,
@@ -112,6 +146,15 @@ int cmd_info(const struct cmd_globals *g, int argc, char **argv)
         e->st->root, "runRoot", e->st->runroot, "graphDriverName", "overlay", "imageStore",
         "number", (json_int_t)json_array_size(images), "registries", "search", search,
         "version", "Version", SKIFF_VERSION);
+    json_t *host = json_object_get(doc, "host"), *store = json_object_get(doc, "store");
+    json_object_set_new(store, "graphDriverName", json_string(engine_storage_driver(e)));
+    json_object_set_new(store, "containerStore",
+                        json_pack("{s:I}", "number", (json_int_t)json_array_size(containers)));
+    json_object_set_new(host, "security", json_pack("{s:b}", "rootless", sk_rootless()));
+    if (sk_rootless()) /* podman's host.idMappings: the container's IDs -> the host's */
+        json_object_set_new(host, "idMappings",
+                            json_pack("{s:o, s:o}", "uidmap", id_mappings("uid_map"), "gidmap",
+                                      id_mappings("gid_map")));
     if (format)
         return print_format(doc, format);
     print_yaml(doc, 0);

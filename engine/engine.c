@@ -7,6 +7,7 @@
 #include "common/rootless.h"
 #include "engine/defaults.h"
 #include "engine/userns.h"
+#include "storage/container.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -106,9 +107,9 @@ int engine_open(const struct engine_opts *opts, struct engine **ret, struct sk_e
     if (!opts->storage_driver && storage_conf_driver(&driver, err) < 0)
         return -1;
     struct engine *e = sk_calloc(1, sizeof(*e));
-    e->storage_driver = sk_strdup(opts->storage_driver ? opts->storage_driver
-                                  : driver             ? driver
-                                                       : SKIFF_DEFAULT_DRIVER);
+    /* NULL: the default, settled on first use (engine_storage_driver) */
+    const char *chosen = opts->storage_driver ? opts->storage_driver : driver;
+    e->storage_driver = chosen ? sk_strdup(chosen) : NULL;
     if (storage_open(opts->root ? opts->root : root, opts->runroot ? opts->runroot : runroot,
                      &e->st, err) < 0) {
         free(e->storage_driver);
@@ -140,4 +141,13 @@ int engine_regconf(struct engine *e, const struct registry_conf **ret, struct sk
     return 0;
 }
 
-const char *engine_storage_driver(struct engine *e) { return e->storage_driver; }
+const char *engine_storage_driver(struct engine *e)
+{
+    /* Rootless with no driver chosen: the kernel's overlay where it mounts in
+     * a user namespace (Linux 5.11+), else fuse-overlayfs. */
+    if (!e->storage_driver)
+        e->storage_driver =
+            sk_strdup(sk_rootless() && !storage_overlay_native_ok(e->st) ? "fuse-overlayfs"
+                                                                         : SKIFF_DEFAULT_DRIVER);
+    return e->storage_driver;
+}

@@ -24,7 +24,7 @@ struct engine {
     struct storage *st;
     struct registry_conf regconf;
     bool regconf_loaded;
-    char *storage_driver; /* from --storage-driver or storage.conf; "overlay" by default */
+    char *storage_driver; /* from --storage-driver or storage.conf; NULL: not settled yet */
 };
 
 /* Default root and runroot for this user. Root: /var/lib/skiff, /run/skiff.
@@ -41,7 +41,9 @@ static inline void engine_closep(struct engine **e) { engine_close(*e); }
 
 /* The storage driver for new containers: --storage-driver, else storage.conf
  * ([storage] driver = "overlay" | "fuse-overlayfs"; a mount_program under
- * [storage.options.overlay] also means fuse-overlayfs), else "overlay".
+ * [storage.options.overlay] also means fuse-overlayfs), else "overlay" (for a
+ * rootless user, where the kernel lets its overlay mount in a user namespace:
+ * storage_overlay_native_ok; else fuse-overlayfs).
  * storage.conf: $SKIFF_STORAGE_CONF, else the per-user
  * $XDG_CONFIG_HOME/skiff/storage.conf when not root and present, else
  * /etc/skiff/storage.conf. */

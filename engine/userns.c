@@ -730,6 +730,24 @@ int engine_userns_enter(char **ret_warning, struct sk_error *err)
     return mark_rootless(uid, err);
 }
 
+size_t engine_userns_mappings(const char *file, struct userns_mapping *out, size_t max)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/%s", file);
+    _cleanup_free_ char *text = NULL;
+    if (sk_read_file(path, &text, NULL, NULL) < 0)
+        return 0;
+    size_t n = 0;
+    for (char *line = text; line && *line && n < max;) {
+        struct userns_mapping m;
+        if (sscanf(line, "%lu %lu %lu", &m.inside, &m.outside, &m.count) == 3)
+            out[n++] = m;
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    return n;
+}
+
 char *engine_userns_caller_path(const char *path)
 {
     if (joined_pause_pid <= 0)

@@ -24,6 +24,15 @@
  * the user's own ID alone (no subordinate IDs, or no newuidmap), or NULL. */
 int engine_userns_enter(char **ret_warning, struct sk_error *err);
 
+/* The ID mappings of the namespace skiff runs in (file: "uid_map" or
+ * "gid_map"): inside is the ID in the namespace (the container's view),
+ * outside the host's. At most max; the initial namespace has one, of
+ * 4294967295 IDs. */
+struct userns_mapping {
+    unsigned long inside, outside, count;
+};
+size_t engine_userns_mappings(const char *file, struct userns_mapping *out, size_t max);
+
 /* PATH, a path in skiff's mount namespace, as the caller's own mount
  * namespace reaches it: /proc/PAUSE/root/PATH when this process joined the
  * namespaces itself (the pause process's root, open to the user who owns

@@ -32,6 +32,11 @@ enum storage_driver { STORAGE_DRIVER_OVERLAY, STORAGE_DRIVER_FUSE_OVERLAYFS };
 /* "overlay" or "fuse-overlayfs" (also "fuse-overlay"); -1 with an error otherwise. */
 int storage_driver_parse(const char *name, enum storage_driver *ret, struct sk_error *err);
 const char *storage_driver_name(enum storage_driver d);
+/* Whether the kernel's overlay mounts here (rootless: in skiff's user
+ * namespace, which needs Linux 5.11+). Tried once per kernel release with a
+ * scratch overlay; the answer is kept in <root>/overlay-probe.result as
+ * "RELEASE yes|no". */
+bool storage_overlay_native_ok(struct storage *st);
 
 struct storage_container_new {
     const char *name;     /* NULL: generate a unique adjective_noun name */

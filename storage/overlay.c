@@ -33,6 +33,7 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -401,6 +402,40 @@ static int overlay_mount(struct storage *st, const char *id, char **links, bool 
     if (r < 0)
         return sk_error_errno(err, saved, "mount overlay on %s/%s", st->root, target);
     return 0;
+}
+
+/* ---- can the kernel's overlay be used here? ---------------------------------- */
+
+#define PROBE_RESULT "overlay-probe.result"
+
+bool storage_overlay_native_ok(struct storage *st)
+{
+    struct utsname u;
+    if (uname(&u) < 0)
+        return true;
+    _cleanup_free_ char *result = sk_asprintf("%s/" PROBE_RESULT, st->root), *text = NULL;
+    char release[sizeof(u.release)], answer[8];
+    if (sk_read_file(result, &text, NULL, NULL) == 0 &&
+        sscanf(text, "%64s %7s", release, answer) == 2 && strcmp(release, u.release) == 0)
+        return strcmp(answer, "yes") == 0;
+    _cleanup_free_ char *dir = sk_asprintf("%s/overlay-probe.XXXXXX", st->root);
+    if (!mkdtemp(dir))
+        return true; /* cannot tell: the mount itself will say what is wrong */
+    _cleanup_free_ char *lower = sk_asprintf("%s/l", dir), *upper = sk_asprintf("%s/u", dir),
+                        *work = sk_asprintf("%s/w", dir), *merged = sk_asprintf("%s/m", dir);
+    bool ok = false;
+    if (mkdir(lower, 0755) == 0 && mkdir(upper, 0755) == 0 && mkdir(work, 0755) == 0 &&
+        mkdir(merged, 0755) == 0) {
+        _cleanup_free_ char *opts = sk_asprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", lower,
+                                                upper, work, sk_rootless() ? ",userxattr" : "");
+        ok = mount("overlay", merged, "overlay", 0, opts) == 0;
+        if (ok)
+            umount2(merged, MNT_DETACH);
+    }
+    sk_rm_rf(dir, NULL);
+    _cleanup_free_ char *line = sk_asprintf("%s %s\n", u.release, ok ? "yes" : "no");
+    sk_write_file_replace(result, line, strlen(line), 0644, NULL);
+    return ok;
 }
 
 /* ---- fuse-overlayfs ------------------------------------------------------------ */

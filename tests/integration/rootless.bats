@@ -199,8 +199,23 @@ owner() {
 check_mount() {
 	local driver=$1 id mp
 	id=$(rsk --storage-driver "$driver" create -q "$REG_HTTP/multilayer")
-	mp=$(rsk mount "$id")
-	[ "$mp" = "$STORE/overlay-containers/$id/merged" ] || fail "mount printed '$mp'"
+	mp=$STORE/overlay-containers/$id/merged
+	run --separate-stderr rsk mount "$id"
+	assert_success
+	if [ "$driver" = overlay ]; then
+		# the user's own shell reaches it through the pause process's root
+		[ "$output" = "/proc/$(pause_pid)/root$mp" ] || fail "mount printed '$output'"
+		[ -z "$stderr" ] || fail "stderr: $stderr"
+		[ "$(rl cat "$output/data/file.txt")" = modified ] || fail "the user's shell cannot read it"
+		rl touch "$output/by-shell"
+		[ "$(owner "$STORE/overlay-containers/$id/diff/by-shell")" = "$ROOTLESS_UID:$ROOTLESS_GID" ]
+	else
+		[ "$output" = "$mp" ] || fail "mount printed '$output'"
+		[[ $stderr == *"is reachable inside \`skiff unshare\` only"* ]] || fail "stderr: $stderr"
+	fi
+	# inside skiff unshare, the plain path
+	[ "$(rsk unshare "$SKIFF" mount "$id" 2>/dev/null)" = "$mp" ] || fail "mount in unshare"
+	rsk umount "$id" >/dev/null
 	# not on the host
 	[ ! -e "$mp/data/file.txt" ] || fail "the host sees the mount"
 	run rsk unshare cat "$mp/data/file.txt"
@@ -226,6 +241,36 @@ check_mount() {
 	check_mount overlay
 	[ -c /dev/fuse ] && command -v fuse-overlayfs >/dev/null || skip "no fuse-overlayfs"
 	check_mount fuse-overlayfs
+}
+
+@test "rootless: the kernel's overlay unless it cannot mount in the namespace, then fuse-overlayfs" {
+	rsk pull -q busybox >/dev/null
+	run rsk info --format '{{.store.graphDriverName}}'
+	[ "$output" = overlay ] || fail "driver: $output" # this VM's kernel is newer than 5.11
+	[ "$(cat "$STORE/overlay-probe.result")" = "$(uname -r) yes" ]
+	# a kernel that refused it (as before 5.11): the probe's answer is kept per kernel
+	echo "$(uname -r) no" >"$STORE/overlay-probe.result"
+	rsk create -q --name fo busybox true >/dev/null
+	[ "$(rsk inspect --format '{{.Driver}}' fo)" = fuse-overlayfs ]
+	# a driver asked for wins
+	rsk --storage-driver overlay create -q --name ko busybox true >/dev/null
+	[ "$(rsk inspect --format '{{.Driver}}' ko)" = overlay ]
+	rsk rm fo ko >/dev/null
+	# another kernel: asked again
+	echo "4.18.0 no" >"$STORE/overlay-probe.result"
+	[ "$(rsk info --format '{{.store.graphDriverName}}')" = overlay ]
+}
+
+@test "rootless: info shows the ID mappings" {
+	run rsk info --format json
+	assert_success
+	echo "$output" | jq -e --argjson uid "$ROOTLESS_UID" --argjson sub "$ROOTLESS_SUBUID" \
+		'.host.idMappings.uidmap == [{"container_id": 0, "host_id": $uid, "size": 1},
+		 {"container_id": 1, "host_id": $sub, "size": 65536}] and .host.security.rootless' >/dev/null ||
+		fail "info: $output"
+	run rsk info
+	assert_output_contains "    - container_id: 1"
+	assert_output_contains "      host_id: $ROOTLESS_SUBGID"
 }
 
 @test "rootless: device nodes in a layer are left out (a user namespace cannot make them)" {
