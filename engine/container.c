@@ -382,6 +382,7 @@ int engine_container_inspect(struct engine *e, const char *what, json_t **ret,
     if (engine_image_lookup(e, sk_json_str(rec, "image"), &image, NULL) == 0)
         engine_image_config(e, image, &image_cfg, NULL);
     json_t *icfg = json_object_get(image_cfg, "config");
+    char signame[24];
     _cleanup_free_ char *dir = storage_container_dir(e->st, id);
     _cleanup_free_ char *userdata = storage_container_userdata(e->st, id);
     _cleanup_free_ char *upper = sk_asprintf("%s/diff", dir);
@@ -433,7 +434,7 @@ int engine_container_inspect(struct engine *e, const char *what, json_t **ret,
         json_object_get(flags, "entrypoint") ?: json_object_get(icfg, "Entrypoint"), "Tty",
         json_is_true(json_object_get(flags, "tty")), "OpenStdin",
         json_is_true(json_object_get(flags, "interactive")), "StopSignal",
-        sk_json_str(icfg, "StopSignal") ?: "SIGTERM");
+        spec_signal_name(spec_stop_signal(image_cfg, flags), signame));
     json_object_set_new(cfg, "Labels", labels ? labels : json_object());
     json_t *annotations = json_object_get(flags, "annotations");
     json_object_set_new(cfg, "Annotations",

@@ -859,6 +859,8 @@ check_multilayer_merged() {
 	local envf=$BATS_TEST_TMPDIR/env
 	echo A=1 >"$envf"
 	create --memory 64m --cap-add NET_ADMIN --ulimit nofile=100:200 --stop-signal KILL --env-file "$envf" busybox
+	[ "$(sk inspect --format '{{.Config.StopSignal}}' "$CID")" = SIGKILL ] ||
+		fail "StopSignal: $(sk inspect --format '{{.Config.StopSignal}}' "$CID")"
 }
 
 # ------------------------------------------------------------ memory
