@@ -573,7 +573,11 @@ int storage_container_create(struct storage *st, const struct storage_container_
     if (!name)
         return -1;
     json_object_set_new(record, "name", json_string(name));
-    if (record_write(tmp, record, err) < 0) {
+    /* Durable once created: the record reaches the disk before its
+     * directory is renamed into place, and the rename before we return.
+     * Later updates replace it (a rename over the old record). */
+    _cleanup_free_ char *rec_path = sk_asprintf("%s/" RECORD_FILE, tmp);
+    if (sk_json_save_file(rec_path, record, false, err) < 0) {
         name_release(st, name, id);
         return sk_error_prefix(err, "create container %s", name);
     }
@@ -583,6 +587,8 @@ int storage_container_create(struct storage *st, const struct storage_container_
         return sk_error_errno(err, e, "create container %s: rename into %s", name, dir);
     }
     free(SK_STEAL(tmp));
+    _cleanup_free_ char *parent = containers_dir(st);
+    sk_fsync_dir(parent);
     *ret = SK_STEAL(record);
     return 0;
 }
