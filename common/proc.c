@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,19 +88,40 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+#define CLOSE_FDS_FALLBACK_MAX (1u << 20) /* the kernel's default nr_open */
+
+/* close_range(2) (Linux 5.9+), else close() over the range, up to the fd limit. */
+static void close_fds(unsigned int from, unsigned int to)
+{
+    if (syscall(SYS_close_range, from, to, 0) == 0 || errno != ENOSYS)
+        return;
+    struct rlimit rl;
+    rlim_t limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+                           rl.rlim_cur <= CLOSE_FDS_FALLBACK_MAX
+                       ? rl.rlim_cur
+                       : CLOSE_FDS_FALLBACK_MAX;
+    unsigned int max = (rlim_t)to < limit ? to : (unsigned int)limit - 1;
+    for (unsigned int fd = from; fd <= max; fd++)
+        close((int)fd);
+}
+
 void sk_close_fds_except(const int *keep, size_t n)
 {
-    int sorted[16];
+    /* No malloc: this runs between fork and exec. */
+    int sorted[SK_CLOSE_FDS_KEEP_MAX];
     size_t k = 0;
-    for (size_t i = 0; i < n && k < SK_ARRAY_SIZE(sorted); i++)
+    if (n > SK_ARRAY_SIZE(sorted))
+        abort(); /* a caller keeping more is a bug: closing one it needs would be worse */
+    for (size_t i = 0; i < n; i++)
         if (keep[i] > 2)
             sorted[k++] = keep[i];
     qsort(sorted, k, sizeof(int), cmp_int);
     unsigned int from = 3;
     for (size_t i = 0; i < k; i++) {
         if ((unsigned)sorted[i] > from)
-            syscall(SYS_close_range, from, (unsigned)sorted[i] - 1, 0);
-        from = (unsigned)sorted[i] + 1;
+            close_fds(from, (unsigned)sorted[i] - 1);
+        if ((unsigned)sorted[i] >= from)
+            from = (unsigned)sorted[i] + 1;
     }
-    syscall(SYS_close_range, from, ~0U, 0);
+    close_fds(from, ~0U);
 }
