@@ -2,6 +2,7 @@
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
 #include "common/json.h"
+#include "common/timeutil.h"
 #include "common/util.h"
 #include "engine/container.h"
 
@@ -20,18 +21,20 @@ static void split_name(const char *name, char **repo, char **tag)
     *tag = sk_strdup(colon ? colon + 1 : "<none>");
 }
 
-static long long created_unix(json_t *rec)
+static long long created_ns(json_t *rec)
 {
-    long long t = 0;
+    struct sk_time t;
     const char *c = sk_json_str(rec, "created");
-    if (!c || sk_parse_rfc3339(c, &t) < 0)
+    if (!c || sk_time_parse_rfc3339(c, &t) < 0)
         return 0;
-    return t;
+    return t.ns;
 }
+
+static long long created_unix(json_t *rec) { return created_ns(rec) / SK_NSEC_PER_SEC; }
 
 static int by_created_desc(const void *a, const void *b)
 {
-    long long x = created_unix(*(json_t *const *)a), y = created_unix(*(json_t *const *)b);
+    long long x = created_ns(*(json_t *const *)a), y = created_ns(*(json_t *const *)b);
     return x < y ? 1 : x > y ? -1 : 0;
 }
 

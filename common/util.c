@@ -140,25 +140,3 @@ void sk_format_rfc3339(long long sec, long nsec, char *buf, size_t len)
     strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf, len, "%s.%09ldZ", base, nsec);
 }
-
-int sk_parse_rfc3339(const char *s, long long *ret_sec)
-{
-    struct tm tm = {0};
-    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!p)
-        return -1;
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++)
-            ;
-    long off = 0;
-    if (*p == '+' || *p == '-') {
-        int hh = 0, mm = 0;
-        if (sscanf(p + 1, "%d:%d", &hh, &mm) != 2)
-            return -1;
-        off = (hh * 3600 + mm * 60) * (*p == '-' ? -1 : 1);
-    } else if (*p != 'Z' && *p != 'z' && *p != '\0') {
-        return -1;
-    }
-    *ret_sec = (long long)timegm(&tm) - off;
-    return 0;
-}

@@ -29,7 +29,6 @@ void sk_format_ago(long long seconds_ago, char *buf, size_t len);
 
 /* Unix time in seconds as RFC 3339 UTC with nanoseconds ("2026-11-22T05:50:11.123456789Z"). */
 void sk_format_rfc3339(long long sec, long nsec, char *buf, size_t len);
-/* Parse RFC 3339 into unix seconds; -1 on error. */
-int sk_parse_rfc3339(const char *s, long long *ret_sec);
+/* (parsing: sk_time_parse_rfc3339 in common/timeutil.h) */
 
 #endif
