@@ -11,6 +11,16 @@
 #   rl CMD...          run CMD as the user, with its own HOME and XDG dirs
 #   rsk ARGS...        skiff as the user (its default, per-user store)
 #
+# A second user, for tests of what one user may do to another's containers:
+# rootless2_setup [--no-subids] (after rootless_setup; rootless_teardown
+# cleans it up too), then rl2 / rsk2 as rl / rsk.
+#
+#   ROOTLESS_USER2     the second user (created once, kept)
+#   ROOTLESS_UID2/GID2 its IDs
+#   ROOTLESS_SUBUID2   its first subordinate uid (ROOTLESS_SUBGID2: gid), 65536
+#                      each; --no-subids leaves it none in /etc/subuid, subgid
+#   RL2_DIR            its directory under $RL_DIR (HOME, XDG dirs)
+#
 # /dev/fuse is 0600 on this VM (no udev); fuse-overlayfs as a user needs it
 # 0666 as stock Debian has it: rootless_setup opens it and rootless_teardown
 # puts the mode back.
@@ -18,25 +28,35 @@
 ROOTLESS_USER=${ROOTLESS_USER:-skiffrl}
 ROOTLESS_SUBUID=${ROOTLESS_SUBUID:-300000}
 ROOTLESS_SUBGID=${ROOTLESS_SUBGID:-300000}
+ROOTLESS_USER2=${ROOTLESS_USER2:-skiffrl2}
+ROOTLESS_SUBUID2=${ROOTLESS_SUBUID2:-400000}
+ROOTLESS_SUBGID2=${ROOTLESS_SUBGID2:-400000}
 
-rootless_setup() {
-	command -v runuser >/dev/null || skip "runuser is missing"
-	if ! id -u "$ROOTLESS_USER" >/dev/null 2>&1; then
-		useradd --create-home --shell /bin/sh "$ROOTLESS_USER" ||
-			fail "cannot create the user $ROOTLESS_USER"
+# rootless_user USER SUBUID SUBGID: USER exists, with exactly these ranges in
+# /etc/subuid and /etc/subgid (none when SUBUID is empty).
+rootless_user() {
+	local user=$1 f start
+	if ! id -u "$user" >/dev/null 2>&1; then
+		useradd --create-home --shell /bin/sh "$user" || fail "cannot create the user $user"
 	fi
 	# Debian's useradd gives new users a range of its own (100000 up): the
 	# user's line is made exactly ours.
-	local f start
 	for f in /etc/subuid /etc/subgid; do
-		start=$ROOTLESS_SUBUID
-		[ "$f" = /etc/subgid ] && start=$ROOTLESS_SUBGID
-		if ! grep -qx "$ROOTLESS_USER:$start:65536" "$f" 2>/dev/null ||
-			[ "$(grep -c "^$ROOTLESS_USER:" "$f")" -ne 1 ]; then
-			sed -i "/^$ROOTLESS_USER:/d" "$f" 2>/dev/null || true
-			echo "$ROOTLESS_USER:$start:65536" >>"$f"
+		start=$2
+		[ "$f" = /etc/subgid ] && start=$3
+		if [ -z "$start" ]; then
+			sed -i "/^$user:/d" "$f" 2>/dev/null || true
+		elif ! grep -qx "$user:$start:65536" "$f" 2>/dev/null ||
+			[ "$(grep -c "^$user:" "$f")" -ne 1 ]; then
+			sed -i "/^$user:/d" "$f" 2>/dev/null || true
+			echo "$user:$start:65536" >>"$f"
 		fi
 	done
+}
+
+rootless_setup() {
+	command -v runuser >/dev/null || skip "runuser is missing"
+	rootless_user "$ROOTLESS_USER" "$ROOTLESS_SUBUID" "$ROOTLESS_SUBGID"
 	ROOTLESS_UID=$(id -u "$ROOTLESS_USER")
 	ROOTLESS_GID=$(id -g "$ROOTLESS_USER")
 	# bats' own temp dirs are 0700 root: the user's world lives beside them.
@@ -58,9 +78,32 @@ rootless_setup() {
 		fail "$SKIFF cannot be run by $ROOTLESS_USER (a parent directory not searchable?)"
 }
 
+rootless2_setup() {
+	[ -n "${RL_DIR:-}" ] || fail "rootless2_setup before rootless_setup"
+	if [ "${1:-}" = --no-subids ]; then
+		rootless_user "$ROOTLESS_USER2" "" ""
+		RL2_NO_SUBIDS=1
+	else
+		rootless_user "$ROOTLESS_USER2" "$ROOTLESS_SUBUID2" "$ROOTLESS_SUBGID2"
+	fi
+	ROOTLESS_UID2=$(id -u "$ROOTLESS_USER2")
+	ROOTLESS_GID2=$(id -g "$ROOTLESS_USER2")
+	RL2_DIR=$RL_DIR/user2
+	mkdir -p "$RL2_DIR/home/.config" "$RL2_DIR/home/.local/share" "$RL2_DIR/run"
+	chown -R "$ROOTLESS_UID2:$ROOTLESS_GID2" "$RL2_DIR"
+	chmod 0700 "$RL2_DIR/run"
+	export ROOTLESS_UID2 ROOTLESS_GID2 RL2_DIR
+}
+
 rootless_teardown() {
 	[ -n "${RL_DIR:-}" ] || return 0
-	# The user's containers and namespace helpers go first, then its mounts.
+	# The users' containers and namespace helpers go first, then their mounts.
+	if [ -n "${RL2_DIR:-}" ]; then
+		rsk2 rm -a -f -t 0 >/dev/null 2>&1 || true
+		pkill -KILL -u "$ROOTLESS_USER2" 2>/dev/null || true
+		# a range a test granted by hand goes again
+		[ -z "${RL2_NO_SUBIDS:-}" ] || sed -i "/^$ROOTLESS_USER2:/d" /etc/subuid /etc/subgid
+	fi
 	rsk rm -a -f -t 0 >/dev/null 2>&1 || true
 	pkill -KILL -u "$ROOTLESS_USER" 2>/dev/null || true
 	local mp
@@ -81,4 +124,15 @@ rl() {
 
 rsk() {
 	rl "$SKIFF" "$@"
+}
+
+rl2() {
+	runuser -u "$ROOTLESS_USER2" -- env -i PATH="$PATH" HOME="$RL2_DIR/home" \
+		XDG_CONFIG_HOME="$RL2_DIR/home/.config" XDG_DATA_HOME="$RL2_DIR/home/.local/share" \
+		XDG_RUNTIME_DIR="$RL2_DIR/run" CONTAINERS_REGISTRIES_CONF="$RL_DIR/registries.conf" \
+		"$@"
+}
+
+rsk2() {
+	rl2 "$SKIFF" "$@"
 }

@@ -2,15 +2,13 @@
 # Rootless skiff: an ordinary user (rootless.bash: skiffrl, subordinate IDs
 # 300000:65536) pulls, lists, inspects, tags and removes images in its own
 # store, inside the user namespace its pause process keeps (engine/userns.c);
-# `skiff unshare` enters that namespace. A second user, skiffrl2, has no
+# `skiff unshare` enters that namespace. A second user (ROOTLESS_USER2) has no
 # subordinate IDs: skiff falls back to a single mapping and says what to add.
 
 load helpers
 load rootless
 
 bats_require_minimum_version 1.5.0
-
-ROOTLESS_USER2=${ROOTLESS_USER2:-skiffrl2}
 
 setup() {
 	skiff_setup
@@ -20,32 +18,8 @@ setup() {
 }
 
 teardown() {
-	if [ -n "${RL2_SETUP:-}" ]; then
-		pkill -KILL -u "$ROOTLESS_USER2" 2>/dev/null || true
-		sed -i "/^$ROOTLESS_USER2:/d" /etc/subuid /etc/subgid
-	fi
 	rootless_teardown
 	skiff_teardown
-}
-
-# The second user, without subordinate IDs (Debian's useradd gives new users
-# a range: it is removed), with its own world under $RL_DIR.
-rootless_user2_setup() {
-	if ! id -u "$ROOTLESS_USER2" >/dev/null 2>&1; then
-		useradd --create-home --shell /bin/sh "$ROOTLESS_USER2" ||
-			fail "cannot create the user $ROOTLESS_USER2"
-	fi
-	RL2_SETUP=1
-	sed -i "/^$ROOTLESS_USER2:/d" /etc/subuid /etc/subgid
-	mkdir -p "$RL_DIR/home2" "$RL_DIR/run2"
-	chown "$ROOTLESS_USER2:" "$RL_DIR/home2" "$RL_DIR/run2"
-	chmod 0700 "$RL_DIR/run2"
-}
-
-rl2() {
-	runuser -u "$ROOTLESS_USER2" -- env -i PATH="$PATH" HOME="$RL_DIR/home2" \
-		XDG_RUNTIME_DIR="$RL_DIR/run2" CONTAINERS_REGISTRIES_CONF="$RL_DIR/registries.conf" \
-		"$@"
 }
 
 pause_pid() {
@@ -150,14 +124,14 @@ owner() {
 	[ "$(stat -c %a:%U "$RL_DIR/run/skiff")" = "700:$ROOTLESS_USER" ]
 	run rsk info --format '{{.host.rootless}} {{.store.graphRoot}} {{.store.runRoot}}'
 	[ "$output" = "true $STORE $RL_DIR/run/skiff" ] || fail "info: $output"
-	rootless_user2_setup
+	rootless2_setup
 	run rl2 ls "$STORE"
 	assert_failure
 	assert_output_contains "Permission denied"
 	run rl2 cat "$STORE/images.json"
 	assert_failure
 	# the other user's skiff has a store of its own
-	run rl2 "$SKIFF" --root "$STORE" images
+	run rsk2 --root "$STORE" images
 	assert_failure 125
 }
 
@@ -285,39 +259,35 @@ check_mount() {
 }
 
 @test "rootless: without subordinate IDs, a single mapping and the line to add" {
-	rootless_user2_setup
-	local uid2 gid2
-	uid2=$(id -u "$ROOTLESS_USER2")
-	gid2=$(id -g "$ROOTLESS_USER2")
-	run --separate-stderr rl2 "$SKIFF" unshare cat /proc/self/uid_map
+	rootless2_setup --no-subids
+	run --separate-stderr rsk2 unshare cat /proc/self/uid_map
 	assert_success
-	[ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 $uid2 1" ] || fail "uid_map: $output"
+	[ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 $ROOTLESS_UID2 1" ] || fail "uid_map: $output"
 	[[ "$stderr" =~ ^"skiff: warning: no subordinate IDs for $ROOTLESS_USER2 in /etc/subuid and /etc/subgid".*"add \"$ROOTLESS_USER2:"[0-9]+":65536\" to /etc/subuid and /etc/subgid" ]] ||
 		fail "warning: $stderr"
 	[ "$(echo "$stderr" | wc -l)" = 1 ] || fail "more than one line: $stderr"
-	[ "$(rl2 "$SKIFF" unshare id -u 2>/dev/null)" = 0 ]
-	[ "$(rl2 "$SKIFF" unshare id -g 2>/dev/null)" = 0 ]
-	[ -n "$gid2" ]
+	[ "$(rsk2 unshare id -u 2>/dev/null)" = 0 ]
+	[ "$(rsk2 unshare id -g 2>/dev/null)" = 0 ]
 	# busybox has /home/tester owned by 1000: it cannot be unpacked
-	run --separate-stderr rl2 "$SKIFF" pull -q "$REG_HTTP/busybox"
+	run --separate-stderr rsk2 pull -q "$REG_HTTP/busybox"
 	assert_failure 125
 	[[ "$stderr" == *'tar entry "home/tester": owner 1000:1000 is not mapped in the user namespace (potentially insufficient UIDs or GIDs available in user namespace)'*"add \"$ROOTLESS_USER2:"* ]] ||
 		fail "stderr: $stderr"
-	run rl2 "$SKIFF" images -q
+	run rsk2 images -q
 	assert_success
 	[ "$output" = "$(grep '^skiff: warning' <<<"$output")" ] || fail "images: $output"
 
 	# Once the IDs are there, the next command maps them (a new pause process).
-	echo "$ROOTLESS_USER2:600000:65536" >>/etc/subuid
-	echo "$ROOTLESS_USER2:600000:65536" >>/etc/subgid
-	run --separate-stderr rl2 "$SKIFF" unshare cat /proc/self/uid_map
+	echo "$ROOTLESS_USER2:$ROOTLESS_SUBUID2:65536" >>/etc/subuid
+	echo "$ROOTLESS_USER2:$ROOTLESS_SUBGID2:65536" >>/etc/subgid
+	run --separate-stderr rsk2 unshare cat /proc/self/uid_map
 	assert_success
 	[ -z "$stderr" ] || fail "still warns: $stderr"
-	[ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 $uid2 1
-1 600000 65536" ] || fail "uid_map: $output"
-	run --separate-stderr rl2 "$SKIFF" pull -q "$REG_HTTP/busybox"
+	[ "$(echo "$output" | awk '{print $1, $2, $3}')" = "0 $ROOTLESS_UID2 1
+1 $ROOTLESS_SUBUID2 65536" ] || fail "uid_map: $output"
+	run --separate-stderr rsk2 pull -q "$REG_HTTP/busybox"
 	assert_success
-	[ "$(stat -c %u "$RL_DIR/home2/.local/share/skiff/layers/$(hex1 "$BUSYBOX_DIFF_IDS")/diff/home/tester")" = 600999 ]
+	[ "$(stat -c %u "$RL2_DIR/home/.local/share/skiff/layers/$(hex1 "$BUSYBOX_DIFF_IDS")/diff/home/tester")" = $((ROOTLESS_SUBUID2 + 999)) ]
 }
 
 hex1() {
