@@ -32,6 +32,13 @@ ROOTLESS_USER2=${ROOTLESS_USER2:-skiffrl2}
 ROOTLESS_SUBUID2=${ROOTLESS_SUBUID2:-400000}
 ROOTLESS_SUBGID2=${ROOTLESS_SUBGID2:-400000}
 
+# The sanitizer build's options (tests/run.sh) reach the user's skiff too.
+RL_SANITIZER_ENV=()
+for _v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	[ -z "${!_v:-}" ] || RL_SANITIZER_ENV+=("$_v=${!_v}")
+done
+unset _v
+
 # rootless_user USER SUBUID SUBGID: USER exists, with exactly these ranges in
 # /etc/subuid and /etc/subgid (none when SUBUID is empty).
 rootless_user() {
@@ -119,7 +126,7 @@ rl() {
 	runuser -u "$ROOTLESS_USER" -- env -i PATH="$PATH" HOME="$RL_DIR/home" \
 		XDG_CONFIG_HOME="$RL_DIR/home/.config" XDG_DATA_HOME="$RL_DIR/home/.local/share" \
 		XDG_RUNTIME_DIR="$RL_DIR/run" CONTAINERS_REGISTRIES_CONF="$RL_DIR/registries.conf" \
-		"$@"
+		"${RL_SANITIZER_ENV[@]}" "$@"
 }
 
 rsk() {
@@ -130,7 +137,7 @@ rl2() {
 	runuser -u "$ROOTLESS_USER2" -- env -i PATH="$PATH" HOME="$RL2_DIR/home" \
 		XDG_CONFIG_HOME="$RL2_DIR/home/.config" XDG_DATA_HOME="$RL2_DIR/home/.local/share" \
 		XDG_RUNTIME_DIR="$RL2_DIR/run" CONTAINERS_REGISTRIES_CONF="$RL_DIR/registries.conf" \
-		"$@"
+		"${RL_SANITIZER_ENV[@]}" "$@"
 }
 
 rsk2() {
