@@ -380,9 +380,11 @@ live_sleeps() {
 
 @test "rootless: ranges /etc/subuid or /etc/subgid do not grant are refused with the line to add" {
 	map_subids
-	config '.linux.uidMappings[1].hostID = 500000'
+	# a range past the user's own (whichever ROOTLESS_SUBUID is)
+	local bad=$((SUBUID + 16 * 65536))
+	config ".linux.uidMappings[1].hostID = $bad"
 	run --separate-stderr rrt run "$CID"
-	assert_error linux.uidMappings "500000-565535" "add '$ROOTLESS_USER:500000:65536' to /etc/subuid"
+	assert_error linux.uidMappings "$bad-$((bad + 65535))" "add '$ROOTLESS_USER:$bad:65536' to /etc/subuid"
 	assert_nothing_left
 	map_subids
 	config '.linux.gidMappings[1].size = 70000'
