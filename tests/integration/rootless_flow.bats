@@ -291,6 +291,15 @@ fresh
 	assert_failure
 	run rl2 nsenter -t "$pause" -U -m true
 	assert_failure
+	# nor the container's processes (they run as the first user's IDs)
+	local pid
+	pid=$(rsk inspect --format '{{.State.Pid}}' mine)
+	[ "$(stat -c %U "/proc/$pid")" = "$ROOTLESS_USER" ] || fail "pid $pid: $(stat -c %U "/proc/$pid")"
+	run rl2 ls "/proc/$pid/root/"
+	assert_failure
+	assert_output_contains "Permission denied"
+	run rl2 kill -0 "$pid"
+	assert_failure
 	# nor does pointing skiff at them help
 	run --separate-stderr rsk2 --root "$STORE" --runroot "$RL_DIR/run/skiff" exec "$id" true
 	assert_failure 125
