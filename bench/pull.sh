@@ -3,7 +3,9 @@
 # download-only reference) against a local registry serving a realistic
 # 5-layer Debian bookworm image.  See bench/README.md.
 #
-# Usage: bench/pull.sh [--rebuild] [--clean] [--help]
+# Usage: bench/pull.sh [--rebuild] [--build-only] [--clean] [--help]
+#   --build-only   build the image if it is not cached (or with --rebuild) and
+#                  exit (bench/rootless.sh uses it)
 #
 # Environment:
 #   BENCH_DIR     work dir (cache, image, scratch)  [/var/tmp/skiff-bench]
@@ -65,6 +67,7 @@ cleanup_first() {
 # argument handling
 # --------------------------------------------------------------------------
 REBUILD=0
+BUILD_ONLY=0
 for arg in "$@"; do
     case $arg in
         --clean)
@@ -74,6 +77,7 @@ for arg in "$@"; do
             rm -rf --one-file-system -- "$BENCH_DIR"
             exit 0 ;;
         --rebuild) REBUILD=1 ;;
+        --build-only) BUILD_ONLY=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
     esac
@@ -359,6 +363,7 @@ if ((REBUILD)) || [[ ! -f $IMAGE/stats.json || ! -f $OCI/index.json ]]; then
 else
     log "using cached image $OCI (--rebuild to rebuild, --clean to drop the cache)"
 fi
+((BUILD_ONLY == 0)) || exit 0
 
 # --------------------------------------------------------------------------
 # registry
