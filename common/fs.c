@@ -13,6 +13,15 @@
 
 int sk_mkdir_p(const char *path, mode_t mode, struct sk_error *err)
 {
+    /* Usually there already, or only the last part is missing: one call. */
+    if (mkdir(path, mode) < 0 && errno != EEXIST) {
+        if (errno != ENOENT)
+            return sk_error_errno(err, errno, "mkdir %s", path);
+    } else {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return 0;
+    }
     _cleanup_free_ char *p = sk_strdup(path);
     size_t len = strlen(p);
     for (size_t i = 1; i <= len; i++) {
