@@ -387,3 +387,16 @@ def print_table(hdr, rows):
         print(f % tuple(r))
 '
 report_py() { "$PY" -c "$REPORT_PY$(cat)" "$@"; }
+
+# record_pull FILE STORAGE TOOL ROUND SECS RSS RC BYTES TAG: one pull's row in
+# FILE and its line in the log (a failed skiff pull's output is kept).
+record_pull() {
+    local file=$1 storage=$2 tool=$3 round=$4 secs=$5 rss=$6 rc=$7 bytes=$8 tag=$9
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$storage" "$tool" "$round" "$secs" "$rss" "$rc" "$bytes" >>"$file"
+    if ((rc != 0)); then
+        log "  $tag: FAILED rc=$rc: $(tail -n 3 "$RUN/logs/$tag.log" | tr '\n' ' ' | cut -c1-300)"
+        [[ $tool == skiff ]] && cp "$RUN/logs/$tag.log" "$BENCH_DIR/skiff-last-failure.log"
+    else
+        log "  $tag: ${secs}s  $((rss / 1024)) MB RSS  store $((bytes >> 20)) MB"
+    fi
+}

@@ -458,13 +458,7 @@ run_one() {
         read -r secs rss < <(tail -n 1 "$RUN/logs/$tag.time")
     fi
     [[ -d $s/root ]] && bytes=$(du -sbx "$s/root" | cut -f1)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$storage" "$tool" "$round" "$secs" "$rss" "$rc" "$bytes" >>"$RESULTS"
-    if ((rc != 0)); then
-        log "  $tag: FAILED rc=$rc: $(tail -n 3 "$RUN/logs/$tag.log" | tr '\n' ' ' | cut -c1-300)"
-        [[ $tool == skiff ]] && cp "$RUN/logs/$tag.log" "$BENCH_DIR/skiff-last-failure.log"
-    else
-        log "  $tag: ${secs}s  $((rss / 1024)) MB RSS  store $((bytes >> 20)) MB"
-    fi
+    record_pull "$RESULTS" "$storage" "$tool" "$round" "$secs" "$rss" "$rc" "$bytes" "$tag"
     sync
     remove_tree "$s"
 }

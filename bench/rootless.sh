@@ -376,13 +376,7 @@ pull_one() {
     if [[ -s $RUN/logs/$tag.time ]]; then read -r secs rss <"$RUN/logs/$tag.time"; fi
     kill_user
     bytes=$(du -sbx "$d/home/.local/share" | cut -f1)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$storage" "$t" "$r" "$secs" "$rss" "$rc" "$bytes" >>"$PULLS"
-    if ((rc != 0)); then
-        log "  $tag: FAILED rc=$rc: $(tail -n 3 "$RUN/logs/$tag.log" | tr '\n' ' ' | cut -c1-300)"
-        [[ $t == skiff ]] && cp "$RUN/logs/$tag.log" "$BENCH_DIR/skiff-last-failure.log"
-    else
-        log "  $tag: ${secs}s  $((rss / 1024)) MB RSS  store $((bytes >> 20)) MB"
-    fi
+    record_pull "$PULLS" "$storage" "$t" "$r" "$secs" "$rss" "$rc" "$bytes" "$tag"
     sync
     remove_tree "$d"
     remove_tree "$rt"

@@ -80,6 +80,8 @@ rootless_setup() {
 		RL_FUSE_MODE=$(stat -c %a /dev/fuse)
 		chmod 0666 /dev/fuse
 	fi
+	STORE=$RL_DIR/home/.local/share/skiff
+	PAUSE_PIDFILE=$RL_DIR/run/skiff/pause.pid
 	export ROOTLESS_UID ROOTLESS_GID RL_DIR
 	rl test -x "$SKIFF" ||
 		fail "$SKIFF cannot be run by $ROOTLESS_USER (a parent directory not searchable?)"
@@ -122,11 +124,18 @@ rootless_teardown() {
 	rm -rf "$RL_DIR"
 }
 
-rl() {
-	runuser -u "$ROOTLESS_USER" -- env -i PATH="$PATH" HOME="$RL_DIR/home" \
-		XDG_CONFIG_HOME="$RL_DIR/home/.config" XDG_DATA_HOME="$RL_DIR/home/.local/share" \
-		XDG_RUNTIME_DIR="$RL_DIR/run" CONTAINERS_REGISTRIES_CONF="$RL_DIR/registries.conf" \
+# Run as user $1 with the XDG dirs under $2.
+rl_as() {
+	local user=$1 dir=$2
+	shift 2
+	runuser -u "$user" -- env -i PATH="$PATH" HOME="$dir/home" \
+		XDG_CONFIG_HOME="$dir/home/.config" XDG_DATA_HOME="$dir/home/.local/share" \
+		XDG_RUNTIME_DIR="$dir/run" CONTAINERS_REGISTRIES_CONF="$RL_DIR/registries.conf" \
 		"${RL_SANITIZER_ENV[@]}" "$@"
+}
+
+rl() {
+	rl_as "$ROOTLESS_USER" "$RL_DIR" "$@"
 }
 
 rsk() {
@@ -134,12 +143,26 @@ rsk() {
 }
 
 rl2() {
-	runuser -u "$ROOTLESS_USER2" -- env -i PATH="$PATH" HOME="$RL2_DIR/home" \
-		XDG_CONFIG_HOME="$RL2_DIR/home/.config" XDG_DATA_HOME="$RL2_DIR/home/.local/share" \
-		XDG_RUNTIME_DIR="$RL2_DIR/run" CONTAINERS_REGISTRIES_CONF="$RL_DIR/registries.conf" \
-		"${RL_SANITIZER_ENV[@]}" "$@"
+	rl_as "$ROOTLESS_USER2" "$RL2_DIR" "$@"
 }
 
 rsk2() {
 	rl2 "$SKIFF" "$@"
+}
+
+# The user's store and pause process pid file (set by rootless_setup).
+pause_pid() {
+	cut -d' ' -f1 "$PAUSE_PIDFILE"
+}
+
+# setup and teardown for a file of rootless tests; a file defining its own
+# (after `load rootless`) replaces them.
+setup() {
+	skiff_setup
+	rootless_setup
+}
+
+teardown() {
+	rootless_teardown
+	skiff_teardown
 }

@@ -10,22 +10,6 @@ load rootless
 
 bats_require_minimum_version 1.5.0
 
-setup() {
-	skiff_setup
-	rootless_setup
-	STORE=$RL_DIR/home/.local/share/skiff
-	PAUSE_PIDFILE=$RL_DIR/run/skiff/pause.pid
-}
-
-teardown() {
-	rootless_teardown
-	skiff_teardown
-}
-
-pause_pid() {
-	cut -d' ' -f1 "$PAUSE_PIDFILE"
-}
-
 # The unpacked layer dir of the image's Nth diff_id (0-based).
 layer_dir() {
 	local ids

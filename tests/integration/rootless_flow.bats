@@ -16,23 +16,14 @@ load rootless
 
 bats_require_minimum_version 1.5.0
 
+# The default setup, and a volume the user owns with a file in it.
 setup() {
-	skiff_setup
-	rootless_setup
-	STORE=$RL_DIR/home/.local/share/skiff
+	skiff_setup && rootless_setup
 	VOL=$RL_DIR/home/vol
 	rl mkdir "$VOL"
 	rl sh -c "echo from-the-host >'$VOL/hello'"
 }
 
-teardown() {
-	rootless_teardown
-	skiff_teardown
-}
-
-pause_pid() {
-	cut -d' ' -f1 "$RL_DIR/run/skiff/pause.pid"
-}
 
 owner() {
 	stat -c %u:%g "$1"
