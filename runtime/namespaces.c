@@ -17,10 +17,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,6 +86,26 @@ static int create_userns(int sync_fd, bool privileged, struct sk_error *err)
     return 0;
 }
 
+/* A new network namespace has a loopback interface, down: bring it up, as
+ * runc and crun do, so that 127.0.0.1 and ::1 work in a container without
+ * a network (--network none). */
+static int loopback_up(struct sk_error *err)
+{
+    _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return sk_error_errno(err, errno, "loopback: socket");
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        return sk_error_errno(err, errno, "loopback: get the flags of lo");
+    if (ifr.ifr_flags & IFF_UP)
+        return 0;
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        return sk_error_errno(err, errno, "loopback: bring lo up");
+    return 0;
+}
+
 int rt_ns_enter(const struct rt_spec *s, int sync_fd, struct sk_error *err)
 {
     int fds[RT_NS_COUNT];
@@ -127,6 +150,8 @@ int rt_ns_enter(const struct rt_spec *s, int sync_fd, struct sk_error *err)
         sk_error_errno(err, errno, "create namespaces");
         goto out;
     }
+    if ((flags & CLONE_NEWNET) && loopback_up(err) < 0)
+        goto out;
     rc = 0;
 out:
     for (int k = 0; k < RT_NS_COUNT; k++)

@@ -26,7 +26,8 @@
  *      can). Joins the container's cgroups itself (rt_cgroup_join_self), then
  *      joins the namespaces given by path (all but user), enters the user
  *      namespace (joins it, or unshares it and asks P to write uid_map and
- *      gid_map, as root may), unshares the remaining new namespaces and forks
+ *      gid_map, as root may), unshares the remaining new namespaces (a new
+ *      network namespace gets its loopback up, as with runc) and forks
  *      C2, whose pid it reports before exiting. Two steps because a new pid
  *      namespace only applies to children.
  *   C2 the container's init (pid 1 in a new pid namespace). Sets hostname,
