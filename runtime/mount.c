@@ -1,7 +1,10 @@
 /* One entry of config.json's "mounts", inside the rootfs: binds (then a
  * remount for their flags), filesystems, propagation, recursive attributes,
  * and the special cases: sysfs without a network namespace of the
- * container's own (bind /sys instead), and cgroup filesystems (cgroup v1:
+ * container's own (bind /sys instead), proc, mqueue and sysfs a user
+ * namespace may not mount (the host's pid, ipc or network namespace, or a
+ * locked mount over the host's /sys: bind the host's), cgroup filesystems
+ * (cgroup v1:
  * a tmpfs with the container's own directory of every hierarchy bound
  * read-only; cgroup v2: cgroup2 in a cgroup namespace, else a bind of the
  * container's directory), and tmpfs with tmpcopyup. */
@@ -227,6 +230,35 @@ static int mount_cgroup(const struct rt_spec *s, const struct rt_cgroup *cg, int
     return sk_error_set(err, ENOENT, "no cgroup2 hierarchy to show");
 }
 
+/* A filesystem of a namespace the container does not own: a user namespace
+ * may mount proc only for a pid namespace it owns, mqueue only for such an
+ * ipc namespace, sysfs only for such a network namespace (and not over a
+ * locked mount). When the kernel says EPERM, the host's host_path is bound
+ * instead, as runc and podman do (rootless --pid host, --ipc host); a host
+ * without it (no /dev/mqueue mounted) shows none to the container either. */
+static int mount_or_bind_host(int rootfd, const struct rt_mount *m, const char *host_path,
+                              bool userns, struct sk_error *err)
+{
+    struct sk_error first = {0};
+    if (mount_fs(rootfd, m->source, m->destination, m->type, m->flags, m->data, &first) == 0)
+        return 0;
+    if (first.code != EPERM) {
+        if (err)
+            *err = first;
+        return -1;
+    }
+    if (access(host_path, F_OK) < 0 && errno == ENOENT)
+        return 0;
+    return bind_into(rootfd, host_path, -1, m->destination, m->flags | MS_BIND | MS_REC,
+                     userns || rt_rootless(), err);
+}
+
+/* The namespace of kind k is the container's own (a new one). */
+static bool ns_new(const struct rt_spec *s, int k)
+{
+    return s->ns[k].enabled && !s->ns[k].path;
+}
+
 int rt_mount_apply(const struct rt_spec *s, const struct rt_cgroup *cg, int rootfd,
                    const struct rt_mount *m, int source_fd, struct sk_error *err)
 {
@@ -235,28 +267,21 @@ int rt_mount_apply(const struct rt_spec *s, const struct rt_cgroup *cg, int root
     if (!m->bind && (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)) {
         if (mount_cgroup(s, cg, rootfd, m, err) < 0)
             return -1;
-    } else if (!m->bind && strcmp(type, "sysfs") == 0 &&
-               !(s->ns[RT_NS_NET].enabled && !s->ns[RT_NS_NET].path)) {
+    } else if (!m->bind && strcmp(type, "sysfs") == 0 && !ns_new(s, RT_NS_NET)) {
         /* sysfs belongs to a network namespace; without a new one, show the
          * host's /sys like runc does. */
         if (bind_into(rootfd, "/sys", -1, m->destination, m->flags | MS_BIND | MS_REC, userns,
                       err) < 0)
             return -1;
     } else if (!m->bind && strcmp(type, "sysfs") == 0 && userns) {
-        /* A user namespace may mount sysfs only in some kernels and setups
-         * (no locked mount over the host's /sys...): else the host's /sys,
-         * as runc does. */
-        struct sk_error first = {0};
-        if (mount_fs(rootfd, m->source, m->destination, type, m->flags, m->data, &first) < 0) {
-            if (first.code != EPERM) {
-                if (err)
-                    *err = first;
-                return -1;
-            }
-            if (bind_into(rootfd, "/sys", -1, m->destination, m->flags | MS_BIND | MS_REC, userns,
-                          err) < 0)
-                return -1;
-        }
+        if (mount_or_bind_host(rootfd, m, "/sys", userns, err) < 0)
+            return -1;
+    } else if (!m->bind && strcmp(type, "proc") == 0 && !ns_new(s, RT_NS_PID)) {
+        if (mount_or_bind_host(rootfd, m, "/proc", userns, err) < 0)
+            return -1;
+    } else if (!m->bind && strcmp(type, "mqueue") == 0 && !ns_new(s, RT_NS_IPC)) {
+        if (mount_or_bind_host(rootfd, m, "/dev/mqueue", userns, err) < 0)
+            return -1;
     } else if (m->bind) {
         if (bind_into(rootfd, m->source, source_fd, m->destination, m->flags, userns, err) < 0)
             return -1;
