@@ -23,6 +23,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/names.h"
+#include "common/rootless.h"
 #include "common/util.h"
 #include "engine/spec_defaults.h"
 
@@ -586,7 +587,9 @@ static json_t *build_mounts(const struct spec_context *ctx)
         json_array_append_new(mounts, m);
     }
     /* --ipc host shares the host's /dev/shm; /dev/mqueue stays a new mqueue
-     * mount, which shows the queues of the (host's) IPC namespace anyway. */
+     * mount, which shows the queues of the (host's) IPC namespace anyway
+     * (rootless, where a user namespace may not mount it, the runtime binds
+     * the host's). */
     struct stat st;
     if (flag_is(flags, "ipc", "host") && stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode)) {
         const char *const opts[] = {"rbind", "rprivate", "nosuid", "noexec", "nodev", NULL};
@@ -604,6 +607,18 @@ static json_t *build_mounts(const struct spec_context *ctx)
     if (flag_true(flags, "read-only"))
         for (const struct spec_default_mount *d = spec_read_only_tmpfs; d->destination; d++)
             mounts_put(mounts, mount_json(d->destination, d->type, d->source, d->options));
+    /* Rootless, --device is a bind of the host's node (a user namespace
+     * makes none), from its host path, so it may have another name inside
+     * (HOST:CONTAINER), as podman does. */
+    size_t k;
+    json_t *d;
+    json_array_foreach(sk_rootless() ? json_object_get(flags, "devices") : NULL, k, d)
+    {
+        const char *perms = sk_json_str(d, "permissions");
+        const char *const opts[] = {"bind", "nosuid", "noexec",
+                                    perms && strchr(perms, 'w') ? "rw" : "ro", NULL};
+        mounts_put(mounts, mount_json(sk_json_str(d, "path"), "bind", sk_json_str(d, "host"), opts));
+    }
     size_t i;
     json_t *m;
     json_array_foreach(json_object_get(flags, "mounts"), i, m)
@@ -709,6 +724,8 @@ static int build_devices(const json_t *flags, json_t **ret_devices, json_t **ret
             return sk_error_errno(err, errno, "device %s", host);
         if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
             return sk_error_set(err, ENODEV, "device %s: not a device", host);
+        if (sk_rootless())
+            continue; /* a bind mount (build_mounts); device rules are moot */
         devices_put(devices, device_json(sk_json_str(d, "path"), &st));
         json_array_append_new(rules,
                               device_rule(true, S_ISBLK(st.st_mode) ? 'b' : 'c', major(st.st_rdev),

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/names.h"
+#include "common/rootless.h"
 #include "common/util.h"
 #include "engine/spec_defaults.h"
 
@@ -680,6 +682,15 @@ static int flag_device(json_t *out, const char *flag, const char *v, struct sk_e
         return bad(err, flag, v, "%s: %s", host, strerror(errno));
     if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
         return bad(err, flag, v, "%s is not a device", host);
+    /* Rootless, the container gets the host's node, bound: of no use unless
+     * the user may open it (inside skiff's user namespace, root's override
+     * does not reach nodes of unmapped owners, such as the host's root). */
+    int mode = (strchr(perms, 'r') ? R_OK : 0) | (strchr(perms, 'w') ? W_OK : 0);
+    if (sk_rootless() && mode && faccessat(AT_FDCWD, host, mode, AT_EACCESS) < 0)
+        return bad(err, flag, v,
+                   "%s: %s (rootless, the container gets the host's device node, which this user "
+                   "cannot open)",
+                   host, strerror(errno));
     json_array_append_new(out_array(out, "devices"), json_pack("{s:s, s:s, s:s}", "path", ctr,
                                                                "host", host, "permissions", perms));
     return 0;
