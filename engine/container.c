@@ -165,6 +165,15 @@ int engine_container_init(struct engine *e, const char *what, char ret_id[65],
         .flags = json_object_get(config, "flags"),
     };
     int r = spec_generate(&ctx, &spec, err);
+    /* Rootless: a user the image names that skiff's user namespace lacks
+     * fails here, in words, not in the runtime. */
+    if (r == 0 &&
+        engine_userns_check_user(json_object_get(json_object_get(spec, "process"), "user"), err) < 0) {
+        const char *user = sk_json_str(ctx.flags, "user");
+        if (!user)
+            user = sk_json_str(json_object_get(image_cfg, "config"), "User");
+        r = sk_error_prefix(err, "user \"%s\"", user ? user : "root");
+    }
     if (r == 0)
         r = spec_write_etc_files(&ctx, err);
     _cleanup_free_ char *path = sk_asprintf("%s/config.json", userdata);

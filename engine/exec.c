@@ -18,6 +18,7 @@
 #include "engine/container.h"
 #include "engine/monitor.h"
 #include "engine/spec.h"
+#include "engine/userns.h"
 #include "runtime/runtime.h"
 #include "storage/container.h"
 
@@ -146,6 +147,10 @@ static int exec_process(const json_t *config, const json_t *flags, const struct 
         json_t *juser = NULL;
         if (spec_resolve_user(root, user, &juser, err) < 0)
             return -1;
+        if (engine_userns_check_user(juser, err) < 0) {
+            json_decref(juser);
+            return sk_error_prefix(err, "user \"%s\"", user);
+        }
         json_t *umask = json_object_get(json_object_get(p, "user"), "umask");
         if (umask)
             json_object_set(juser, "umask", umask);

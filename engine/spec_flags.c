@@ -26,6 +26,7 @@
 #include "common/rootless.h"
 #include "common/util.h"
 #include "engine/spec_defaults.h"
+#include "engine/userns.h"
 
 extern char **environ;
 
@@ -279,6 +280,16 @@ static int flag_user(json_t *out, const char *flag, const char *v, struct sk_err
     for (const char *p = v; *p; p++)
         if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
             return bad(err, flag, v, "user and group names cannot contain whitespace");
+    /* Rootless, a numeric ID skiff's user namespace lacks fails now rather
+     * than at every start (names wait for the image's /etc/passwd). */
+    _cleanup_free_ char *uid = colon ? sk_strndup(v, (size_t)(colon - v)) : sk_strdup(v);
+    long long id;
+    struct sk_error map_err = {0};
+    if ((parse_ll(uid, &id) && id >= 0 && engine_userns_check_id("uid", (unsigned long long)id,
+                                                                 &map_err) < 0) ||
+        (colon && parse_ll(colon + 1, &id) && id >= 0 &&
+         engine_userns_check_id("gid", (unsigned long long)id, &map_err) < 0))
+        return bad(err, flag, v, "%s", map_err.msg);
     json_object_set_new(out, "user", json_string(v));
     return 0;
 }

@@ -54,6 +54,7 @@
 #include "engine/userns.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/json.h"
 #include "common/lock.h"
 #include "common/proc.h"
 #include "common/rootless.h"
@@ -773,4 +774,29 @@ char *engine_userns_id_hint(void)
     return sk_asprintf("skiff's user namespace maps IDs 0 to %lu only: give %s more subordinate "
                        "IDs in " SUBUID_FILE " and " SUBGID_FILE,
                        mapped - 1, p.user);
+}
+
+int engine_userns_check_id(const char *kind, unsigned long long id, struct sk_error *err)
+{
+    if (!sk_rootless() || id < sk_userns_mapped_ids())
+        return 0;
+    _cleanup_free_ char *hint = engine_userns_id_hint();
+    return sk_error_set(err, EOVERFLOW, "%s %llu is not mapped%s%s", kind, id, hint ? ": " : "",
+                        hint ? hint : "");
+}
+
+int engine_userns_check_user(const json_t *user, struct sk_error *err)
+{
+    if (engine_userns_check_id("uid", (unsigned long long)sk_json_int(user, "uid", 0), err) < 0 ||
+        engine_userns_check_id("gid", (unsigned long long)sk_json_int(user, "gid", 0), err) < 0)
+        return -1;
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(user, "additionalGids"), i, g)
+    {
+        if (engine_userns_check_id("supplementary gid", (unsigned long long)json_integer_value(g),
+                                   err) < 0)
+            return -1;
+    }
+    return 0;
 }

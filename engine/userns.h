@@ -3,6 +3,7 @@
 #ifndef SKIFF_ENGINE_USERNS_H
 #define SKIFF_ENGINE_USERNS_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -52,6 +53,14 @@ int engine_rootless_runtime_dir(char **ret, struct sk_error *err);
  * \"user:START:65536\" to /etc/subuid and /etc/subgid ..."), or NULL when
  * not rootless. */
 char *engine_userns_id_hint(void);
+
+/* Rootless: fail (EOVERFLOW) unless skiff's user namespace maps id, a
+ * "uid" or "gid" (kind names it in the error, with that advice); 0 for
+ * root. The container's IDs are skiff's: the runtime could not switch to
+ * an unmapped one. */
+int engine_userns_check_id(const char *kind, unsigned long long id, struct sk_error *err);
+/* The same for an OCI process.user: uid, gid and additionalGids. */
+int engine_userns_check_user(const json_t *user, struct sk_error *err);
 
 /* ---- subordinate ID files (subuid(5)), exposed for the unit tests ---------- */
 
