@@ -31,7 +31,8 @@ static const struct create_flag {
     {"pids-limit", 0, FLAG_STRING},   {"ulimit", 0, FLAG_ARRAY},
     {"sysctl", 0, FLAG_ARRAY},        {"device", 0, FLAG_ARRAY},
     {"label", 'l', FLAG_ARRAY},       {"annotation", 0, FLAG_ARRAY},
-    {"network", 0, FLAG_STRING},      {"ipc", 0, FLAG_STRING},
+    {"network", 0, FLAG_STRING},      {"publish", 'p', FLAG_ARRAY},
+    {"publish-all", 'P', FLAG_BOOL},  {"ipc", 0, FLAG_STRING},
     {"pid", 0, FLAG_STRING},          {"uts", 0, FLAG_STRING},
     {"tty", 't', FLAG_BOOL},          {"interactive", 'i', FLAG_BOOL},
     {"stop-signal", 0, FLAG_STRING},  {"stop-timeout", 0, FLAG_STRING},
@@ -178,7 +179,7 @@ int cmd_create_container(struct engine *e, struct cmd_create_args *a, char id[65
 {
     struct sk_error err = {0};
     struct engine_create_opts o = {.image = a->image, .flags = a->flags,
-                                   .pull_opts = &a->pull_opts};
+                                   .pull_opts = &a->pull_opts, .warn = cmd_warn};
     if (engine_pull_policy_parse(a->pull, &o.pull, &err) < 0)
         return cmd_fail(&err);
     struct cmd_progress *progress = cmd_progress_new(a->quiet);

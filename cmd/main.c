@@ -42,6 +42,8 @@ const struct cmd cmd_table_of_commands[] = {
      "  --cpuset-cpus LIST, --pids-limit N, --ulimit NAME=SOFT[:HARD]  resources\n"
      "  --sysctl K=V, --device HOST[:CTR[:PERMS]], -l, --label K=V, --annotation K=V\n"
      "  --network none|host, --ipc host, --pid host, --uts host\n"
+     "  -p, --publish, -P, --publish-all  refused: no network of skiff's forwards ports\n"
+     "                          (with --network host or none: discarded, with a warning)\n"
      "  -t, --tty, -i, --interactive, --stop-signal SIG, --stop-timeout SECS, --rm\n"
      "  --pull missing|always|never|newer, --platform, --tls-verify, --creds, --authfile,\n"
      "  --cert-dir, -q, --quiet  as for pull\n"},

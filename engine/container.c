@@ -99,6 +99,14 @@ int engine_container_create(struct engine *e, const struct engine_create_opts *o
     /* Flags first: a bad value fails before anything is pulled or written. */
     if (spec_flags_normalize(o->flags, &flags, err) < 0)
         return -1;
+    /* Ports with --network host or none (spec_flags_normalize refused them
+     * with the default network): discarded, as podman does. */
+    if (json_object_get(flags, "publish") || json_object_get(flags, "publish-all")) {
+        if (o->warn)
+            o->warn("port mappings are discarded: --network host and none publish no ports");
+        json_object_del(flags, "publish");
+        json_object_del(flags, "publish-all");
+    }
     if (resolve_image(e, o, &image, err) < 0 || engine_image_config(e, image, &image_cfg, err) < 0)
         return -1;
     json_t *names = json_object_get(image, "names");

@@ -19,6 +19,7 @@ struct engine_create_opts {
     enum engine_pull_policy pull;
     const struct engine_pull_opts *pull_opts;
     const char *driver; /* --storage-driver, or NULL for the configured default */
+    void (*warn)(const char *msg); /* flags skiff ignores, as podman does; NULL drops them */
 };
 
 int engine_container_create(struct engine *e, const struct engine_create_opts *o,

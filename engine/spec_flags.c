@@ -373,6 +373,39 @@ static int flag_stop_timeout(json_t *out, const char *flag, const char *v, struc
     return 0;
 }
 
+/* ---- ports ------------------------------------------------------------------------ */
+
+/* A port or a range of ports ("80", "8000-8010"). */
+static bool valid_ports(const char *s)
+{
+    long long a, b;
+    const char *dash = strchr(s, '-');
+    _cleanup_free_ char *first = dash ? sk_strndup(s, (size_t)(dash - s)) : sk_strdup(s);
+    if (!parse_ll(first, &a) || a < 1 || a > 65535)
+        return false;
+    return !dash || (parse_ll(dash + 1, &b) && b >= a && b <= 65535);
+}
+
+/* -p [[IP:][HOSTPORT]:]CONTAINERPORT[/PROTOCOL]: checked, kept for the
+ * network checks (cross_checks); skiff's networks publish nothing. */
+static int flag_publish(json_t *out, const char *flag, const char *v, struct sk_error *err)
+{
+    _cleanup_free_ char *copy = sk_strdup(v);
+    char *proto = strchr(copy, '/');
+    if (proto) {
+        *proto++ = '\0';
+        if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0 && strcmp(proto, "sctp") != 0)
+            return bad(err, flag, v, "the protocol is tcp, udp or sctp");
+    }
+    char *ctr = strrchr(copy, ':');
+    ctr = ctr ? ctr + 1 : copy;
+    if (!valid_ports(ctr))
+        return bad(err, flag, v,
+                   "expected [[IP:][HOSTPORT]:]CONTAINERPORT[/PROTOCOL], ports 1 to 65535");
+    json_array_append_new(out_array(out, "publish"), json_string(v));
+    return 0;
+}
+
 /* ---- namespaces -------------------------------------------------------------------- */
 
 static int flag_network(json_t *out, const char *flag, const char *v, struct sk_error *err)
@@ -1126,6 +1159,8 @@ static const struct flag_def {
     {"label", FLAG_LIST, flag_key_value, NULL},
     {"annotation", FLAG_LIST, flag_key_value, NULL},
     {"network", FLAG_STRING, flag_network, NULL},
+    {"publish", FLAG_LIST, flag_publish, NULL},
+    {"publish-all", FLAG_BOOL, NULL, NULL},
     {"ipc", FLAG_STRING, flag_namespace, NULL},
     {"pid", FLAG_STRING, flag_namespace, NULL},
     {"uts", FLAG_STRING, flag_namespace, NULL},
@@ -1252,6 +1287,26 @@ static int cross_checks(json_t *out, struct sk_error *err)
                                 "cannot be set with --%s host (it would change the host)",
                                 key, json_string_value(val), key, f);
     }
+    /* Ports need a network that forwards them (podman's bridge, slirp4netns,
+     * pasta), which skiff lacks: asked for with the default network, that
+     * is an error; with --network host or none, podman discards them with a
+     * warning (the engine gives it), and so does skiff. */
+    json_t *publish = json_object_get(out, "publish");
+    bool publish_all = json_is_true(json_object_get(out, "publish-all"));
+    if ((json_array_size(publish) || publish_all) && !json_object_get(out, "network"))
+        return sk_error_set(err, ENOTSUP,
+                            "invalid argument \"%s\" for \"--%s\": publishing ports needs a "
+                            "bridge, slirp4netns or pasta network, which skiff does not have "
+                            "(with --network host, the container's ports are the host's)",
+                            json_array_size(publish)
+                                ? json_string_value(json_array_get(publish, 0))
+                                : "true",
+                            json_array_size(publish) ? "publish" : "publish-all");
+    if (!json_array_size(publish))
+        json_object_del(out, "publish");
+    if (!publish_all)
+        json_object_del(out, "publish-all");
+
     const char *uts = sk_json_str(out, "uts");
     const char *hostname = sk_json_str(out, "hostname");
     if (hostname && uts && strcmp(uts, "host") == 0)
