@@ -21,6 +21,7 @@ static const struct create_flag {
     {"name", 0, FLAG_STRING},         {"env", 'e', FLAG_ARRAY},
     {"env-file", 0, FLAG_ARRAY},      {"entrypoint", 0, FLAG_STRING},
     {"workdir", 'w', FLAG_STRING},    {"user", 'u', FLAG_STRING},
+    {"group-add", 0, FLAG_ARRAY},
     {"hostname", 'h', FLAG_STRING},   {"volume", 'v', FLAG_ARRAY},
     {"mount", 0, FLAG_ARRAY},         {"tmpfs", 0, FLAG_ARRAY},
     {"read-only", 0, FLAG_BOOL},      {"cap-add", 0, FLAG_ARRAY},

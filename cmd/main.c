@@ -33,6 +33,7 @@ const struct cmd cmd_table_of_commands[] = {
      "  --entrypoint CMD        override the image's entrypoint (string or JSON array)\n"
      "  -w, --workdir DIR       working directory\n"
      "  -u, --user USER[:GROUP] user and group, names resolved in the image\n"
+     "  --group-add GROUP       a supplementary group (name or GID, repeatable)\n"
      "  -h, --hostname NAME     container host name\n"
      "  -v, --volume SRC:DST[:OPTS]  bind mount (ro, rw, z, Z, propagation)\n"
      "  --mount type=bind|tmpfs,...  mount; --tmpfs DST[:OPTS]; --read-only\n"

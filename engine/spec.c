@@ -317,6 +317,40 @@ static int resolve_user(const char *rootfs, const char *spec, struct exec_user *
     return 0;
 }
 
+/* --group-add: more supplementary groups, names resolved in the rootfs'
+ * /etc/group. */
+static int add_groups(const char *rootfs, const json_t *names, struct exec_user *u,
+                      struct sk_error *err)
+{
+    if (!json_array_size(names))
+        return 0;
+    _cleanup_free_ char *groups = NULL;
+    if (spec_read_rootfs_file(rootfs, "etc/group", &groups, err) < 0)
+        return -1;
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n)
+    {
+        const char *name = json_string_value(n);
+        uint32_t gid;
+        if (!parse_id(name, &gid) && !group_find(groups, name, &gid))
+            return sk_error_set(err, ENOENT,
+                                "--group-add %s: unable to find group %s: no matching entries "
+                                "in the container's /etc/group",
+                                name, name);
+        bool dup = false;
+        size_t k;
+        json_t *g;
+        json_array_foreach(u->gids, k, g)
+        {
+            dup = dup || json_integer_value(g) == gid;
+        }
+        if (!dup)
+            json_array_append_new(u->gids, json_integer(gid));
+    }
+    return 0;
+}
+
 /* The OCI process.user object: uid, gid and the supplementary groups. */
 static json_t *user_json(const struct exec_user *u)
 {
@@ -518,6 +552,10 @@ static int build_process(const struct spec_context *ctx, const char *hostname, j
     if (resolve_user(ctx->rootfs, user, &u, err) < 0) {
         exec_user_clear(&u);
         return sk_error_prefix(err, "user \"%s\"", user ? user : "root");
+    }
+    if (add_groups(ctx->rootfs, json_object_get(ctx->flags, "group-add"), &u, err) < 0) {
+        exec_user_clear(&u);
+        return -1;
     }
     json_t *args = NULL;
     if (build_args(ctx, &args, err) < 0) {

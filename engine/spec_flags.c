@@ -294,6 +294,25 @@ static int flag_user(json_t *out, const char *flag, const char *v, struct sk_err
     return 0;
 }
 
+static int flag_group_add(json_t *out, const char *flag, const char *v, struct sk_error *err)
+{
+    if (strcmp(v, "keep-groups") == 0)
+        return bad(err, flag, v,
+                   "keep-groups is not supported: name the groups the container needs");
+    if (!*v || strchr(v, ':') || strchr(v, ','))
+        return bad(err, flag, v, "expected a group name or a numeric GID");
+    for (const char *p = v; *p; p++)
+        if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+            return bad(err, flag, v, "group names cannot contain whitespace");
+    long long id;
+    struct sk_error map_err = {0};
+    if (parse_ll(v, &id) && id >= 0 &&
+        engine_userns_check_id("gid", (unsigned long long)id, &map_err) < 0)
+        return bad(err, flag, v, "%s", map_err.msg);
+    json_array_append_new(out_array(out, "group-add"), json_string(v));
+    return 0;
+}
+
 static int flag_hostname(json_t *out, const char *flag, const char *v, struct sk_error *err)
 {
     size_t n = strlen(v);
@@ -1138,6 +1157,7 @@ static const struct flag_def {
     {"env", FLAG_LIST, flag_env, NULL},
     {"workdir", FLAG_STRING, flag_workdir, NULL},
     {"user", FLAG_STRING, flag_user, NULL},
+    {"group-add", FLAG_LIST, flag_group_add, NULL},
     {"hostname", FLAG_STRING, flag_hostname, NULL},
     {"volume", FLAG_LIST, flag_volume, NULL},
     {"mount", FLAG_LIST, flag_mount, NULL},
