@@ -143,9 +143,16 @@ int engine_container_start(struct engine *e, const char *what, const struct engi
                             id);
     }
     char init_id[65];
-    if (engine_container_init(e, id, init_id, err) < 0) /* mount + config.json */
-        return -1;
     json_t *flags = json_object_get(json_object_get(rec, "config"), "flags");
+    if (engine_container_init(e, id, init_id, err) < 0) { /* mount + config.json */
+        /* A --rm container that cannot start goes, as when its monitor
+         * reports a failed start (podman's run --rm and start alike). */
+        if (json_is_true(json_object_get(flags, "rm"))) {
+            char removed[65];
+            engine_container_remove(e, id, false, 0, removed, NULL);
+        }
+        return -1;
+    }
     int sv[2] = {-1, -1};
     if (o->attach && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         storage_container_unmount(e->st, id, false, NULL);
