@@ -886,7 +886,7 @@ static int tmpfs_option(json_t *opts, const char *flag, const char *v, const cha
     }
     _cleanup_free_ char *k = sk_strndup(o, (size_t)(eq - o));
     const char *val = eq + 1;
-    long long n;
+    long long n = 0;
     bool ok;
     if (strcmp(k, "size") == 0 || strcmp(k, "nr_inodes") == 0 || strcmp(k, "nr_blocks") == 0)
         ok = tmpfs_size_ok(val);
@@ -898,6 +898,9 @@ static int tmpfs_option(json_t *opts, const char *flag, const char *v, const cha
         return bad(err, flag, v, "unknown tmpfs option \"%s\"", k);
     if (!ok)
         return bad(err, flag, v, "invalid value for tmpfs option \"%s\"", k);
+    struct sk_error map_err = {0};
+    if (k[1] == 'i' && engine_userns_check_id(k, (unsigned long long)n, &map_err) < 0)
+        return bad(err, flag, v, "tmpfs option %s: %s", o, map_err.msg);
     return opt_add(opts, flag, v, o, err);
 }
 
