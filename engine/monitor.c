@@ -33,6 +33,7 @@
 #include "runtime/runtime.h"
 #include "storage/container.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -163,6 +164,46 @@ static void __attribute__((noreturn)) monitor_fail(struct mon *m, int code, cons
     _exit(1);
 }
 
+/* The init's orphans, which M adopted as their subreaper. A container with a
+ * pid namespace of its own loses every process with its init, one with
+ * cgroups loses them with the runtime's delete; one with neither (rootless
+ * --pid host on a host that delegates no cgroups) would leave them running:
+ * they are killed here, the same end. Each child found is killed and reaped;
+ * its own children then come to M, until none is left (2 s at most). */
+static void kill_orphans(void)
+{
+    pid_t self = getpid();
+    for (int round = 0; round < 400; round++) {
+        int found = 0;
+        _cleanup_closedir_ DIR *d = opendir("/proc");
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+            char *end, path[64], buf[512];
+            long pid = strtol(de->d_name, &end, 10);
+            if (*end || pid <= 0)
+                continue;
+            snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+            _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+            ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+            if (n <= 0)
+                continue;
+            buf[n] = '\0';
+            const char *rp = strrchr(buf, ')');
+            char state;
+            long ppid;
+            if (rp && sscanf(rp + 1, " %c %ld", &state, &ppid) == 2 && ppid == self) {
+                kill((pid_t)pid, SIGKILL);
+                found++;
+            }
+        }
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            found++;
+        if (!found && waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
+            return;
+        usleep(5000);
+    }
+}
+
 /* The init exited: record it, release what the run held, tell the clients. */
 static void __attribute__((noreturn)) monitor_finish(struct mon *m)
 {
@@ -170,6 +211,7 @@ static void __attribute__((noreturn)) monitor_finish(struct mon *m)
                : WIFSIGNALED(m->wait_status) ? 128 + WTERMSIG(m->wait_status)
                                              : 125;
     unlink_sockets(m);
+    kill_orphans();
     _cleanup_free_ char *rt_root = engine_runtime_root(m->e);
     struct runtime_ctx ctx = {.root = rt_root};
     bool oom = runtime_oom_killed(&ctx, m->id);
