@@ -1317,7 +1317,7 @@ static int cross_checks(json_t *out, struct sk_error *err)
     json_t *publish = json_object_get(out, "publish");
     bool publish_all = json_is_true(json_object_get(out, "publish-all"));
     if ((json_array_size(publish) || publish_all) && !json_object_get(out, "network"))
-        return sk_error_set(err, ENOTSUP,
+        return sk_error_set(err, EINVAL,
                             "invalid argument \"%s\" for \"--%s\": publishing ports needs a "
                             "bridge, slirp4netns or pasta network, which skiff does not have "
                             "(with --network host, the container's ports are the host's)",

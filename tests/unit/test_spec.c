@@ -351,6 +351,34 @@ static void test_strings(void **state)
                     "invalid argument \"SIGNOPE\" for \"--stop-signal\": invalid signal");
     normalize_fails("{\"stop-signal\": \"65\"}", "invalid signal");
     normalize_fails("{\"stop-timeout\": \"-3\"}", "for \"--stop-timeout\"");
+
+    _cleanup_json_ json_t *g = normalize("{\"group-add\": [\"wheel\", \"4242\"]}");
+    assert_int_equal(json_array_size(json_object_get(g, "group-add")), 2);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(g, "group-add"), 1)),
+                        "4242");
+    normalize_fails("{\"group-add\": [\"keep-groups\"]}", "keep-groups is not supported");
+    normalize_fails("{\"group-add\": [\"a:b\"]}", "invalid argument \"a:b\" for \"--group-add\"");
+}
+
+/* No network of skiff's forwards ports: refused with the default network,
+ * kept (for the engine to discard with a warning) with host or none. */
+static void test_publish(void **state)
+{
+    (void)state;
+    normalize_fails("{\"publish\": [\"8080:80\"]}",
+                    "invalid argument \"8080:80\" for \"--publish\": publishing ports needs a "
+                    "bridge, slirp4netns or pasta network");
+    normalize_fails("{\"publish-all\": true}", "invalid argument \"true\" for \"--publish-all\"");
+    normalize_fails("{\"publish\": [\"80/icmp\"], \"network\": \"host\"}", "tcp, udp or sctp");
+    normalize_fails("{\"publish\": [\"0\"], \"network\": \"host\"}", "ports 1 to 65535");
+    normalize_fails("{\"publish\": [\"90-80\"], \"network\": \"host\"}", "ports 1 to 65535");
+    _cleanup_json_ json_t *h =
+        normalize("{\"publish\": [\"127.0.0.1:8080:80/udp\", \"9000-9010\"], \"network\": \"host\"}");
+    assert_int_equal(json_array_size(json_object_get(h, "publish")), 2);
+    _cleanup_json_ json_t *n = normalize("{\"publish-all\": false}");
+    assert_null(json_object_get(n, "publish-all"));
+    _cleanup_json_ json_t *a = normalize("{\"publish-all\": true, \"network\": \"none\"}");
+    assert_true(json_is_true(json_object_get(a, "publish-all")));
 }
 
 static void test_signals(void **state)
@@ -853,6 +881,15 @@ static void test_generate_users(void **state)
     generate_fails(f, "{\"user\": \"nosuch\"}", NULL, "unable to find user nosuch");
     generate_fails(f, "{\"user\": \"tester:nosuch\"}", NULL, "unable to find group nosuch");
     generate_fails(f, "{\"user\": \"99999999999\"}", NULL, "unable to find user 99999999999");
+
+    /* --group-add: after the memberships, names resolved, no duplicates */
+    _cleanup_json_ json_t *ga =
+        generate(f, "{\"user\": \"tester\", \"group-add\": [\"extra\", \"4242\"]}", NULL);
+    assert_int_equal(json_array_size(at(ga, "process.user.additionalGids")), 3);
+    assert_int_equal(at_int(ga, "process.user.additionalGids.0"), 1001);
+    assert_int_equal(at_int(ga, "process.user.additionalGids.2"), 4242);
+    generate_fails(f, "{\"group-add\": [\"nosuch\"]}", NULL,
+                   "--group-add nosuch: unable to find group nosuch");
 }
 
 /* exec's -u: the same resolution, as a process.user object. */
@@ -1283,6 +1320,7 @@ int main(void)
         cmocka_unit_test(test_unknown_and_types),
         cmocka_unit_test_setup_teardown(test_env, setup, teardown),
         cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_publish),
         cmocka_unit_test(test_signals),
         cmocka_unit_test(test_entrypoint_command),
         cmocka_unit_test_setup_teardown(test_volumes, setup, teardown),
