@@ -21,23 +21,23 @@ static const struct create_flag {
     {"name", 0, FLAG_STRING},         {"env", 'e', FLAG_ARRAY},
     {"env-file", 0, FLAG_ARRAY},      {"entrypoint", 0, FLAG_STRING},
     {"workdir", 'w', FLAG_STRING},    {"user", 'u', FLAG_STRING},
-    {"group-add", 0, FLAG_ARRAY},
-    {"hostname", 'h', FLAG_STRING},   {"volume", 'v', FLAG_ARRAY},
-    {"mount", 0, FLAG_ARRAY},         {"tmpfs", 0, FLAG_ARRAY},
-    {"read-only", 0, FLAG_BOOL},      {"cap-add", 0, FLAG_ARRAY},
-    {"cap-drop", 0, FLAG_ARRAY},      {"privileged", 0, FLAG_BOOL},
-    {"security-opt", 0, FLAG_ARRAY},  {"memory", 'm', FLAG_STRING},
-    {"memory-swap", 0, FLAG_STRING},  {"cpus", 0, FLAG_STRING},
-    {"cpu-shares", 'c', FLAG_STRING}, {"cpuset-cpus", 0, FLAG_STRING},
-    {"pids-limit", 0, FLAG_STRING},   {"ulimit", 0, FLAG_ARRAY},
-    {"sysctl", 0, FLAG_ARRAY},        {"device", 0, FLAG_ARRAY},
-    {"label", 'l', FLAG_ARRAY},       {"annotation", 0, FLAG_ARRAY},
-    {"network", 0, FLAG_STRING},      {"publish", 'p', FLAG_ARRAY},
-    {"publish-all", 'P', FLAG_BOOL},  {"ipc", 0, FLAG_STRING},
-    {"pid", 0, FLAG_STRING},          {"uts", 0, FLAG_STRING},
-    {"tty", 't', FLAG_BOOL},          {"interactive", 'i', FLAG_BOOL},
-    {"stop-signal", 0, FLAG_STRING},  {"stop-timeout", 0, FLAG_STRING},
-    {"rm", 0, FLAG_BOOL},             {"detach", 'd', FLAG_BOOL},
+    {"group-add", 0, FLAG_ARRAY},     {"hostname", 'h', FLAG_STRING},
+    {"volume", 'v', FLAG_ARRAY},      {"mount", 0, FLAG_ARRAY},
+    {"tmpfs", 0, FLAG_ARRAY},         {"read-only", 0, FLAG_BOOL},
+    {"cap-add", 0, FLAG_ARRAY},       {"cap-drop", 0, FLAG_ARRAY},
+    {"privileged", 0, FLAG_BOOL},     {"security-opt", 0, FLAG_ARRAY},
+    {"memory", 'm', FLAG_STRING},     {"memory-swap", 0, FLAG_STRING},
+    {"cpus", 0, FLAG_STRING},         {"cpu-shares", 'c', FLAG_STRING},
+    {"cpuset-cpus", 0, FLAG_STRING},  {"pids-limit", 0, FLAG_STRING},
+    {"ulimit", 0, FLAG_ARRAY},        {"sysctl", 0, FLAG_ARRAY},
+    {"device", 0, FLAG_ARRAY},        {"label", 'l', FLAG_ARRAY},
+    {"annotation", 0, FLAG_ARRAY},    {"network", 0, FLAG_STRING},
+    {"publish", 'p', FLAG_ARRAY},     {"publish-all", 'P', FLAG_BOOL},
+    {"ipc", 0, FLAG_STRING},          {"pid", 0, FLAG_STRING},
+    {"uts", 0, FLAG_STRING},          {"tty", 't', FLAG_BOOL},
+    {"interactive", 'i', FLAG_BOOL},  {"stop-signal", 0, FLAG_STRING},
+    {"stop-timeout", 0, FLAG_STRING}, {"rm", 0, FLAG_BOOL},
+    {"detach", 'd', FLAG_BOOL},
 };
 
 /* Flags about getting the image, not the container. */
@@ -179,8 +179,8 @@ void cmd_create_args_clear(struct cmd_create_args *a)
 int cmd_create_container(struct engine *e, struct cmd_create_args *a, char id[65])
 {
     struct sk_error err = {0};
-    struct engine_create_opts o = {.image = a->image, .flags = a->flags,
-                                   .pull_opts = &a->pull_opts, .warn = cmd_warn};
+    struct engine_create_opts o = {
+        .image = a->image, .flags = a->flags, .pull_opts = &a->pull_opts, .warn = cmd_warn};
     if (engine_pull_policy_parse(a->pull, &o.pull, &err) < 0)
         return cmd_fail(&err);
     struct cmd_progress *progress = cmd_progress_new(a->quiet);

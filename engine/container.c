@@ -175,8 +175,8 @@ int engine_container_init(struct engine *e, const char *what, char ret_id[65],
     int r = spec_generate(&ctx, &spec, err);
     /* Rootless: a user the image names that skiff's user namespace lacks
      * fails here, in words, not in the runtime. */
-    if (r == 0 &&
-        engine_userns_check_user(json_object_get(json_object_get(spec, "process"), "user"), err) < 0) {
+    if (r == 0 && engine_userns_check_user(
+                      json_object_get(json_object_get(spec, "process"), "user"), err) < 0) {
         const char *user = sk_json_str(ctx.flags, "user");
         if (!user)
             user = sk_json_str(json_object_get(image_cfg, "config"), "User");

@@ -655,7 +655,8 @@ static json_t *build_mounts(const struct spec_context *ctx)
         const char *perms = sk_json_str(d, "permissions");
         const char *const opts[] = {"bind", "nosuid", "noexec",
                                     perms && strchr(perms, 'w') ? "rw" : "ro", NULL};
-        mounts_put(mounts, mount_json(sk_json_str(d, "path"), "bind", sk_json_str(d, "host"), opts));
+        mounts_put(mounts,
+                   mount_json(sk_json_str(d, "path"), "bind", sk_json_str(d, "host"), opts));
     }
     size_t i;
     json_t *m;

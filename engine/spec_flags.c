@@ -285,8 +285,8 @@ static int flag_user(json_t *out, const char *flag, const char *v, struct sk_err
     _cleanup_free_ char *uid = colon ? sk_strndup(v, (size_t)(colon - v)) : sk_strdup(v);
     long long id;
     struct sk_error map_err = {0};
-    if ((parse_ll(uid, &id) && id >= 0 && engine_userns_check_id("uid", (unsigned long long)id,
-                                                                 &map_err) < 0) ||
+    if ((parse_ll(uid, &id) && id >= 0 &&
+         engine_userns_check_id("uid", (unsigned long long)id, &map_err) < 0) ||
         (colon && parse_ll(colon + 1, &id) && id >= 0 &&
          engine_userns_check_id("gid", (unsigned long long)id, &map_err) < 0))
         return bad(err, flag, v, "%s", map_err.msg);
@@ -1321,9 +1321,8 @@ static int cross_checks(json_t *out, struct sk_error *err)
                             "invalid argument \"%s\" for \"--%s\": publishing ports needs a "
                             "bridge, slirp4netns or pasta network, which skiff does not have "
                             "(with --network host, the container's ports are the host's)",
-                            json_array_size(publish)
-                                ? json_string_value(json_array_get(publish, 0))
-                                : "true",
+                            json_array_size(publish) ? json_string_value(json_array_get(publish, 0))
+                                                     : "true",
                             json_array_size(publish) ? "publish" : "publish-all");
     if (!json_array_size(publish))
         json_object_del(out, "publish");

@@ -372,8 +372,8 @@ static void test_publish(void **state)
     normalize_fails("{\"publish\": [\"80/icmp\"], \"network\": \"host\"}", "tcp, udp or sctp");
     normalize_fails("{\"publish\": [\"0\"], \"network\": \"host\"}", "ports 1 to 65535");
     normalize_fails("{\"publish\": [\"90-80\"], \"network\": \"host\"}", "ports 1 to 65535");
-    _cleanup_json_ json_t *h =
-        normalize("{\"publish\": [\"127.0.0.1:8080:80/udp\", \"9000-9010\"], \"network\": \"host\"}");
+    _cleanup_json_ json_t *h = normalize(
+        "{\"publish\": [\"127.0.0.1:8080:80/udp\", \"9000-9010\"], \"network\": \"host\"}");
     assert_int_equal(json_array_size(json_object_get(h, "publish")), 2);
     _cleanup_json_ json_t *n = normalize("{\"publish-all\": false}");
     assert_null(json_object_get(n, "publish-all"));
