@@ -13,17 +13,12 @@ load rootless
 
 bats_require_minimum_version 1.5.0
 
+# rootless.bash's setup, busybox pulled; its teardown.
 setup() {
 	skiff_setup
 	rootless_setup
-	STORE=$RL_DIR/home/.local/share/skiff
 	RUNTIME_STATE=$RL_DIR/run/skiff/runtime
 	rsk pull -q "$REG_HTTP/busybox" >/dev/null || fail "pull busybox failed"
-}
-
-teardown() {
-	rootless_teardown
-	skiff_teardown
 }
 
 # The runtime's note on this VM, on every start: dropped before checking
