@@ -30,6 +30,7 @@ drop_cg_note() {
 }
 
 listing() {
+	# shellcheck disable=SC2012 # names of our own making
 	ls -A "$1" 2>/dev/null | tr '\n' ' '
 }
 
@@ -42,8 +43,7 @@ user_processes() {
 # No process of the user's but its pause process, within 2 s (a monitor
 # exits just after it released the container).
 assert_no_process() {
-	local i
-	for i in $(seq 20); do
+	for _ in $(seq 20); do
 		[ -z "$(user_processes)" ] && return 0
 		sleep 0.1
 	done
@@ -310,8 +310,7 @@ read-only" ] || fail "output: $output"
 	# Sharing the host's pid namespace, without cgroups: what the init left
 	# running goes with it.
 	rsk run -q -d --name ph --pid host busybox sh -c 'sleep 300 & exec sleep 301' >/dev/null 2>&1
-	local i
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		[ "$(user_processes | grep -c sleep)" = 2 ] && break
 		sleep 0.1
 	done
