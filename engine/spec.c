@@ -247,6 +247,19 @@ static bool group_find(const char *group, const char *name, uint32_t *ret_gid)
 }
 
 /* The groups whose member list names user, except its primary group. */
+/* A supplementary group, once. */
+static void add_gid(struct exec_user *u, uint32_t gid)
+{
+    size_t i;
+    json_t *g;
+    json_array_foreach(u->gids, i, g)
+    {
+        if (json_integer_value(g) == gid)
+            return;
+    }
+    json_array_append_new(u->gids, json_integer(gid));
+}
+
 static void group_memberships(const char *group, struct exec_user *u)
 {
     _cleanup_free_ char *copy = sk_strdup(group);
@@ -261,15 +274,7 @@ static void group_memberships(const char *group, struct exec_user *u)
         for (char *m = strtok_r(f[3], ",", &msave); m; m = strtok_r(NULL, ",", &msave)) {
             if (strcmp(m, u->name) != 0)
                 continue;
-            bool dup = false;
-            size_t i;
-            json_t *g;
-            json_array_foreach(u->gids, i, g)
-            {
-                dup = dup || json_integer_value(g) == gid;
-            }
-            if (!dup)
-                json_array_append_new(u->gids, json_integer(gid));
+            add_gid(u, gid);
             break;
         }
     }
@@ -338,15 +343,7 @@ static int add_groups(const char *rootfs, const json_t *names, struct exec_user 
                                 "--group-add %s: unable to find group %s: no matching entries "
                                 "in the container's /etc/group",
                                 name, name);
-        bool dup = false;
-        size_t k;
-        json_t *g;
-        json_array_foreach(u->gids, k, g)
-        {
-            dup = dup || json_integer_value(g) == gid;
-        }
-        if (!dup)
-            json_array_append_new(u->gids, json_integer(gid));
+        add_gid(u, gid);
     }
     return 0;
 }

@@ -25,6 +25,8 @@
 # 0666 as stock Debian has it: rootless_setup opens it and rootless_teardown
 # puts the mode back.
 
+bats_require_minimum_version 1.5.0
+
 ROOTLESS_USER=${ROOTLESS_USER:-skiffrl}
 ROOTLESS_SUBUID=${ROOTLESS_SUBUID:-300000}
 ROOTLESS_SUBGID=${ROOTLESS_SUBGID:-300000}

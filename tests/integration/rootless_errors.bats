@@ -11,12 +11,9 @@
 load helpers
 load rootless
 
-bats_require_minimum_version 1.5.0
-
 # rootless.bash's setup, busybox pulled; its teardown.
 setup() {
-	skiff_setup
-	rootless_setup
+	skiff_setup && rootless_setup
 	RUNTIME_STATE=$RL_DIR/run/skiff/runtime
 	rsk pull -q "$REG_HTTP/busybox" >/dev/null || fail "pull busybox failed"
 }

@@ -14,8 +14,6 @@
 load helpers
 load rootless
 
-bats_require_minimum_version 1.5.0
-
 # The default setup, and a volume the user owns with a file in it.
 setup() {
 	skiff_setup && rootless_setup
