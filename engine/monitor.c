@@ -552,6 +552,23 @@ static void __attribute__((noreturn)) monitor_main(struct engine *parent, const 
     }
 }
 
+/* The runtime's note that a rootless container gets no cgroups matters on
+ * every start that asks for limits (they are lost); without limits, once
+ * per user and boot is enough (podman says nothing then): the first start
+ * leaves <runroot>/cgroups-skipped-noted. */
+static bool warning_wanted(struct engine *e, const char *msg)
+{
+    if (strncmp(msg, RUNTIME_NOTE_CGROUPS_SKIPPED, strlen(RUNTIME_NOTE_CGROUPS_SKIPPED)) != 0 ||
+        strstr(msg, RUNTIME_NOTE_LIMITS_IGNORED))
+        return true;
+    _cleanup_free_ char *marker = sk_asprintf("%s/cgroups-skipped-noted", e->st->runroot);
+    int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return errno != EEXIST;
+    close(fd);
+    return true;
+}
+
 int engine_monitor_start(struct engine *e, const char *id, const struct monitor_opts *o,
                          int lock_fd, void (*warn)(const char *msg), pid_t *ret_pid,
                          int *ret_code, struct sk_error *err)
@@ -602,7 +619,8 @@ int engine_monitor_start(struct engine *e, const char *id, const struct monitor_
             break;
         *nl = '\0';
         if (line[0] == 'W' && warn) {
-            warn(line + 2);
+            if (warning_wanted(e, line + 2))
+                warn(line + 2);
         } else if (line[0] == 'S') {
             *ret_pid = (pid_t)strtol(line + 2, NULL, 10);
             *ret_code = 0;

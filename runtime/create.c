@@ -301,8 +301,8 @@ static int create_container(const struct runtime_ctx *ctx, const char *id,
         goto out;
     if (cg_skipped) {
         /* One line, like podman's on a cgroup v1 host. */
-        char *w[] = {sk_asprintf("rootless: cgroups skipped (%s)%s", cg_skipped,
-                                 has_limits(&res) ? ": resource limits are ignored" : ""),
+        char *w[] = {sk_asprintf(RUNTIME_NOTE_CGROUPS_SKIPPED "%s)%s", cg_skipped,
+                                 has_limits(&res) ? RUNTIME_NOTE_LIMITS_IGNORED : ""),
                      NULL};
         rt_ctx_warn(ctx, w);
         free(w[0]);

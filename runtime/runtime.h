@@ -203,6 +203,10 @@ struct runtime_exec_opts {
     const int *stdio;
     int *ret_pid; /* where to store the process's pid (ours), or NULL */
 };
+/* How the runtime's warning that a rootless container gets no cgroups
+ * begins; ": resource limits are ignored" ends it when the spec has some. */
+#define RUNTIME_NOTE_CGROUPS_SKIPPED "rootless: cgroups skipped ("
+#define RUNTIME_NOTE_LIMITS_IGNORED ": resource limits are ignored"
 /* runtime_exec's status when the process never ran, as a shell's. */
 #define RUNTIME_EXIT_FAILED 125        /* the runtime failed */
 #define RUNTIME_EXIT_CANNOT_INVOKE 126 /* the executable was found but could not run */
