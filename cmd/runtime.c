@@ -160,7 +160,7 @@ static int create_or_run(const struct runtime_ctx *ctx, const struct cmd *c, int
         return rc;
     struct sk_error err = {0};
     if (!run)
-        return runtime_create(ctx, argv[optind], &o, &err) < 0 ? fail(&err) : 0;
+        return runtime_create(ctx, argv[optind], &o, NULL, &err) < 0 ? fail(&err) : 0;
     int status = 0;
     if (runtime_run(ctx, argv[optind], &o, detach, &status, &err) < 0)
         return fail(&err);
@@ -193,7 +193,7 @@ static int do_start(const struct runtime_ctx *ctx, const struct cmd *c, int argc
     if ((rc = want_id(c, argc, argv, 0)))
         return rc;
     struct sk_error err = {0};
-    return runtime_start(ctx, argv[optind], &err) < 0 ? fail(&err) : 0;
+    return runtime_start(ctx, argv[optind], NULL, &err) < 0 ? fail(&err) : 0;
 }
 
 static int do_state(const struct runtime_ctx *ctx, const struct cmd *c, int argc, char **argv)

@@ -67,15 +67,6 @@ char *engine_monitor_path(struct engine *e, const char *id, const char *name)
     return sk_asprintf("%s/monitor/%s%s%s", e->st->runroot, id, name ? "/" : "", name ? name : "");
 }
 
-int engine_exit_code_for(const struct sk_error *err)
-{
-    if (strstr(err->msg, "executable file not found") || strstr(err->msg, "no such file"))
-        return 127;
-    if (err->code == EACCES || strstr(err->msg, "ermission denied"))
-        return 126;
-    return 125;
-}
-
 int engine_monitor_lock(struct engine *e, const char *id, bool wait, struct sk_lock *lock,
                         struct sk_error *err)
 {
@@ -325,9 +316,10 @@ static void worker_warn(void *data, const char *msg)
     sk_write_all(fd, line, strlen(line));
 }
 
-static void worker_report_error(int rep, const struct sk_error *err)
+/* code: the runtime's status (RUNTIME_EXIT_*), podman's exit code too. */
+static void worker_report_error(int rep, int code, const struct sk_error *err)
 {
-    _cleanup_free_ char *line = sk_asprintf("E %d %s\n", engine_exit_code_for(err), err->msg);
+    _cleanup_free_ char *line = sk_asprintf("E %d %s\n", code, err->msg);
     for (char *p = line + 2; *p && p[1]; p++)
         if (*p == '\n')
             *p = ' ';
@@ -361,7 +353,7 @@ static void __attribute__((noreturn)) worker_exec(struct mon *m, int rep, int in
                     MONITOR_WORKER_COMMAND, m->id, m->tty ? "tty" : "notty", rep_s, dir_s, NULL};
     struct sk_error err = {0};
     runtime_exec_sealed(argv, &err);
-    worker_report_error(rep, &err);
+    worker_report_error(rep, RUNTIME_EXIT_FAILED, &err);
     _exit(1);
 }
 
@@ -377,10 +369,17 @@ int engine_monitor_worker(struct engine *e, const char *id, bool tty, int rep, i
     struct runtime_create_opts o = {.bundle = bundle, .console_socket = tty ? console : NULL};
     struct sk_error err = {0};
     _cleanup_json_ json_t *state = NULL;
+    /* The runtime says when the process could not be found or run (126,
+     * 127); anything else is 125. */
+    int status = 0;
+    int r = runtime_create(&ctx, id, &o, &status, &err);
     /* The pid before the start: a process that exits at once has none after. */
-    if (runtime_create(&ctx, id, &o, &err) < 0 || runtime_state(&ctx, id, &state, &err) < 0 ||
-        runtime_start(&ctx, id, &err) < 0) {
-        worker_report_error(rep, &err);
+    if (r == 0 && (r = runtime_state(&ctx, id, &state, &err)) < 0)
+        status = RUNTIME_EXIT_FAILED;
+    if (r == 0)
+        r = runtime_start(&ctx, id, &status, &err);
+    if (r < 0) {
+        worker_report_error(rep, status, &err);
         return 1;
     }
     char line[64];
@@ -628,8 +627,10 @@ int engine_monitor_start(struct engine *e, const char *id, const struct monitor_
         } else if (line[0] == 'E') {
             char *end;
             *ret_code = (int)strtol(line + 2, &end, 10);
-            rc = sk_error_set(err, *ret_code == 125 ? EIO : ENOENT, "%s",
-                              *end ? end + 1 : "the container did not start");
+            int code = *ret_code == RUNTIME_EXIT_NOT_FOUND       ? ENOENT
+                       : *ret_code == RUNTIME_EXIT_CANNOT_INVOKE ? EACCES
+                                                                 : EIO;
+            rc = sk_error_set(err, code, "%s", *end ? end + 1 : "the container did not start");
         }
     }
     return rc;

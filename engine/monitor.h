@@ -48,8 +48,10 @@ struct monitor_opts {
 /* Start the container (initialized: config.json written, rootfs mounted)
  * under a new monitor; the caller holds the monitor lock (lock_fd), which the
  * monitor inherits. Returns once the container runs (*ret_pid: its init)
- * or failed; then *ret_code is podman's 125/126/127 and the container is back
- * to "created" (or removed, with --rm). The runtime's warnings go to warn. */
+ * or failed; then *ret_code is podman's 125/126/127 (126 and 127 when the
+ * runtime says the process could not be run or found) and the container is
+ * back to "created" (or removed, with --rm). The runtime's warnings go to
+ * warn. */
 int engine_monitor_start(struct engine *e, const char *id, const struct monitor_opts *o,
                          int lock_fd, void (*warn)(const char *msg), pid_t *ret_pid,
                          int *ret_code, struct sk_error *err);
@@ -70,9 +72,5 @@ char *engine_monitor_path(struct engine *e, const char *id, const char *name);
 
 /* The runtime's state root for containers of this store. */
 char *engine_runtime_root(struct engine *e);
-
-/* podman's exit code for a failure to run a container: 126 cannot invoke,
- * 127 not found, 125 anything else. */
-int engine_exit_code_for(const struct sk_error *err);
 
 #endif

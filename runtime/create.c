@@ -51,6 +51,9 @@ struct created {
     struct rt_cgroup cg;
     json_t *state;
     int master; /* the terminal's pty master when we relay it; else -1 */
+    /* When create failed because the process's executable could not be
+     * found or run: RUNTIME_EXIT_NOT_FOUND or RUNTIME_EXIT_CANNOT_INVOKE. */
+    int invoke_status;
 };
 
 static void created_free(struct created *c)
@@ -181,8 +184,10 @@ static int drive_init(const char *id, struct created *c, const char *console_soc
         return -1;
     for (;;) {
         struct rt_sync_msg m;
-        if (rt_sync_recv(sync_fd, &m, "container init", err) < 0)
+        if (rt_sync_recv(sync_fd, &m, "container init", err) < 0) {
+            c->invoke_status = m.status;
             return -1;
+        }
         int type = m.type, value = m.value;
         rt_sync_msg_free(&m);
         switch (type) {
@@ -408,10 +413,13 @@ out:
     return rc;
 }
 
-/* Tell the waiting init to exec; then start.sock goes and poststart runs. */
+/* Tell the waiting init to exec; then start.sock goes and poststart runs.
+ * *ret_status: see runtime_start. */
 static int start_created(const struct runtime_ctx *ctx, const char *id, const char *dir, int dirfd,
-                         const json_t *state, const struct rt_spec *spec, struct sk_error *err)
+                         const json_t *state, const struct rt_spec *spec, int *ret_status,
+                         struct sk_error *err)
 {
+    *ret_status = RUNTIME_EXIT_FAILED;
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     rt_state_sock_path(dirfd, addr.sun_path, sizeof(addr.sun_path));
     _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -419,11 +427,16 @@ static int start_created(const struct runtime_ctx *ctx, const char *id, const ch
         return sk_error_errno(err, errno, "socket");
     if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
         return sk_error_errno(err, errno, "container %s: reach its init", id);
-    int r = rt_sync_wait_exec(fd, "container init", err);
+    int invoke_status;
+    int r = rt_sync_wait_exec(fd, "container init", &invoke_status, err);
     _cleanup_free_ char *sock = sk_asprintf("%s/" RT_STATE_SOCK, dir);
     unlink(sock);
-    if (r < 0)
+    if (r < 0) {
+        if (invoke_status)
+            *ret_status = invoke_status;
         return -1;
+    }
+    *ret_status = 0;
     _cleanup_spec_ struct rt_spec *loaded = NULL;
     if (!spec) {
         _cleanup_free_ char *path = sk_asprintf("%s/" RT_STATE_CONFIG, dir);
@@ -445,17 +458,30 @@ static int start_created(const struct runtime_ctx *ctx, const char *id, const ch
     return 0;
 }
 
+/* The status of a failed create (see runtime_create). */
+static int create_failure_status(const struct created *c)
+{
+    return c->invoke_status ? c->invoke_status : RUNTIME_EXIT_FAILED;
+}
+
 int runtime_create(const struct runtime_ctx *ctx, const char *id,
-                   const struct runtime_create_opts *o, struct sk_error *err)
+                   const struct runtime_create_opts *o, int *ret_status, struct sk_error *err)
 {
     struct created c;
     int r = create_container(ctx, id, o, false, &c, err);
+    if (ret_status)
+        *ret_status = r < 0 ? create_failure_status(&c) : 0;
     created_free(&c);
     return r;
 }
 
-int runtime_start(const struct runtime_ctx *ctx, const char *id, struct sk_error *err)
+int runtime_start(const struct runtime_ctx *ctx, const char *id, int *ret_status,
+                  struct sk_error *err)
 {
+    int ignored;
+    if (!ret_status)
+        ret_status = &ignored;
+    *ret_status = RUNTIME_EXIT_FAILED;
     _cleanup_free_ char *root = rt_state_root(ctx);
     _cleanup_free_ char *dir = NULL;
     _cleanup_close_ int dirfd = -1;
@@ -472,7 +498,7 @@ int runtime_start(const struct runtime_ctx *ctx, const char *id, struct sk_error
     case RUNTIME_STOPPED:
         return sk_error_set(err, EINVAL, "cannot start container %s: it has stopped", id);
     }
-    return start_created(ctx, id, dir, dirfd, state, NULL, err);
+    return start_created(ctx, id, dir, dirfd, state, NULL, ret_status, err);
 }
 
 /* run: the container process forwarded these signals. */
@@ -494,7 +520,9 @@ int runtime_run(const struct runtime_ctx *ctx, const char *id, const struct runt
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
         return sk_error_errno(err, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
     struct created c;
+    *ret_status = RUNTIME_EXIT_FAILED;
     if (create_container(ctx, id, o, !detach, &c, err) < 0) {
+        *ret_status = create_failure_status(&c);
         created_free(&c);
         return -1;
     }
@@ -503,7 +531,7 @@ int runtime_run(const struct runtime_ctx *ctx, const char *id, const struct runt
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; !detach && i < SK_ARRAY_SIZE(forwarded_signals); i++)
         sigaction(forwarded_signals[i], &sa, NULL);
-    if (start_created(ctx, id, c.dir, c.dirfd, c.state, c.spec, err) < 0) {
+    if (start_created(ctx, id, c.dir, c.dirfd, c.state, c.spec, ret_status, err) < 0) {
         struct sk_error ignored = {0};
         close(c.dirfd);
         c.dirfd = -1;

@@ -139,15 +139,6 @@ struct exec_child {
     bool shared_mnt; /* the container has no mount namespace of its own */
 };
 
-/* Report err, and exit with the status a shell would give when the
- * executable could not be found or run (the runtime reads it), else 1. */
-static void __attribute__((noreturn))
-exec_x2_fail(int sync_fd, const struct sk_error *err, const struct rt_exec_plan *plan)
-{
-    rt_sync_send(sync_fd, RT_SYNC_ERROR, err->code, err->msg[0] ? err->msg : "unknown error", NULL);
-    _exit(plan->invoke_status ? plan->invoke_status : 1);
-}
-
 static void __attribute__((noreturn)) exec_x2(const struct exec_child *x)
 {
     struct sk_error err = {0};
@@ -165,9 +156,9 @@ static void __attribute__((noreturn)) exec_x2(const struct exec_child *x)
     if (x->detach && !x->proc->terminal)
         setsid();
     if (rt_process_prepare(x->proc, x->seccomp, &plan, &err) < 0)
-        exec_x2_fail(x->sync_fd, &err, &plan);
+        rt_sync_fail_status(x->sync_fd, &err, plan.invoke_status);
     rt_process_exec(&plan, &err);
-    exec_x2_fail(x->sync_fd, &err, &plan);
+    rt_sync_fail_status(x->sync_fd, &err, plan.invoke_status);
 }
 
 static void __attribute__((noreturn)) exec_x1(const struct exec_child *x)
@@ -211,16 +202,13 @@ static void __attribute__((noreturn)) exec_x1(const struct exec_child *x)
     _exit(0);
 }
 
-/* X2 failed before its command ran: reap it; its exit status says whether
- * the executable could not be found or run (exec_x2_fail). */
-static int exec_failure_status(pid_t x2)
+/* X2 failed before its command ran (and said why): reap it. invoke_status:
+ * its RT_SYNC_ERROR's, non-zero when the executable could not be found or
+ * run. The status runtime_exec reports. */
+static int exec_failure_status(pid_t x2, int invoke_status)
 {
-    int st = 0;
-    if (rt_waitpid(x2, &st, 0) == x2 && WIFEXITED(st) &&
-        (WEXITSTATUS(st) == RUNTIME_EXIT_NOT_FOUND ||
-         WEXITSTATUS(st) == RUNTIME_EXIT_CANNOT_INVOKE))
-        return WEXITSTATUS(st);
-    return RUNTIME_EXIT_FAILED;
+    rt_waitpid(x2, NULL, 0);
+    return invoke_status ? invoke_status : RUNTIME_EXIT_FAILED;
 }
 
 static volatile sig_atomic_t exec_forward_pid;
@@ -331,7 +319,7 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     }
     if (proc.terminal && (rt_sync_expect(sv[0], RT_SYNC_CONSOLE, NULL, "exec", err) < 0 ||
                           rt_tty_recv_master(sv[0], &master, err) < 0)) {
-        *ret_status = exec_failure_status(x2);
+        *ret_status = exec_failure_status(x2, 0);
         goto out;
     }
     if (master >= 0 && o->console_socket) {
@@ -349,8 +337,9 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
     for (size_t i = 0; !o->detach && i < SK_ARRAY_SIZE(sigs); i++)
         sigaction(sigs[i], &sa, NULL);
-    if (rt_sync_wait_exec(sv[0], "exec", err) < 0) {
-        *ret_status = exec_failure_status(x2);
+    int invoke_status;
+    if (rt_sync_wait_exec(sv[0], "exec", &invoke_status, err) < 0) {
+        *ret_status = exec_failure_status(x2, invoke_status);
         goto out;
     }
     if (o->ret_pid)

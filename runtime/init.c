@@ -138,7 +138,7 @@ static void __attribute__((noreturn)) init_stage2(const struct rt_init_args *a)
     struct rt_exec_plan plan = {0};
     char *state = NULL;
     if (init_setup(a, &plan, &state, &err) < 0)
-        rt_sync_fail(a->sync_fd, &err);
+        rt_sync_fail_status(a->sync_fd, &err, plan.invoke_status);
     if (rt_sync_send(a->sync_fd, RT_SYNC_CREATED, 0, NULL, &err) < 0)
         _exit(1);
     close(a->sync_fd);
@@ -162,8 +162,7 @@ static void __attribute__((noreturn)) init_stage2(const struct rt_init_args *a)
     }
     free(state);
     rt_process_exec(&plan, &err);
-    rt_sync_send(conn, RT_SYNC_ERROR, err.code, err.msg, NULL);
-    _exit(127);
+    rt_sync_fail_status(conn, &err, plan.invoke_status);
 }
 
 void rt_init_stage1(const struct rt_init_args *a)

@@ -441,7 +441,7 @@ enum rt_sync_type {
     RT_SYNC_PID,     /* C1/X1 -> P: value = the pid of the next stage */
     RT_SYNC_HOOKS,   /* C2 -> P: run prestart/createRuntime hooks now */
     RT_SYNC_CREATED, /* C2 -> P: ready, waiting for start */
-    RT_SYNC_ERROR,   /* -> P: value = errno, payload = message */
+    RT_SYNC_ERROR,   /* -> P: value = errno, payload = message, status (see below) */
     RT_SYNC_FDS,     /* C2 -> P: open the rootfs and bind sources for me; P -> C2: here */
     RT_SYNC_CONSOLE, /* C2/X2 -> P: the pty's slave name, then a message with its master */
 };
@@ -452,26 +452,37 @@ enum rt_sync_type {
 struct rt_sync_msg {
     int type;
     int value;
+    /* An RT_SYNC_ERROR's: RUNTIME_EXIT_NOT_FOUND or RUNTIME_EXIT_CANNOT_INVOKE
+     * when the process's executable could not be found or run, else 0. */
+    int status;
     char *data; /* NUL-terminated payload, "" when none */
 };
 
 int rt_sync_send(int fd, int type, int value, const char *data, struct sk_error *err);
-/* Receive one message; an RT_SYNC_ERROR message becomes the error. EOF
- * (peer gone) is an error mentioning what. */
+/* An RT_SYNC_ERROR message: e (its code and message) and invoke_status (0,
+ * or a RUNTIME_EXIT_ code when the process could not be found or run). */
+int rt_sync_send_error(int fd, const struct sk_error *e, int invoke_status, struct sk_error *err);
+/* Receive one message; an RT_SYNC_ERROR message becomes the error, its
+ * status left in ret->status (else 0). EOF (peer gone) is an error
+ * mentioning what. */
 int rt_sync_recv(int fd, struct rt_sync_msg *ret, const char *what, struct sk_error *err);
 /* Receive and require type. */
 int rt_sync_expect(int fd, int type, struct rt_sync_msg *ret, const char *what,
                    struct sk_error *err);
 void rt_sync_msg_free(struct rt_sync_msg *m);
 /* Wait for the peer to exec: EOF (the socket was close-on-exec) is success,
- * an RT_SYNC_ERROR message is the error. */
-int rt_sync_wait_exec(int fd, const char *what, struct sk_error *err);
+ * an RT_SYNC_ERROR message is the error and *ret_status its status (0 for
+ * any other failure). */
+int rt_sync_wait_exec(int fd, const char *what, int *ret_status, struct sk_error *err);
 /* Pass fds (SCM_RIGHTS) with a message of type; value = their count. */
 int rt_sync_send_fds(int fd, int type, const int *fds, size_t n, struct sk_error *err);
 /* Receive exactly n fds (close-on-exec) in a message of type. */
 int rt_sync_recv_fds(int fd, int type, int *fds, size_t n, const char *what, struct sk_error *err);
 /* Child side: send err and _exit(1). */
 void rt_sync_fail(int fd, const struct sk_error *err) __attribute__((noreturn));
+/* The same with the process's invoke status (rt_exec_plan.invoke_status). */
+void rt_sync_fail_status(int fd, const struct sk_error *err, int invoke_status)
+    __attribute__((noreturn));
 
 /* ---- util.c: processes and fds -------------------------------------------- */
 

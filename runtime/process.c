@@ -65,16 +65,15 @@ static char *home_of(uid_t uid)
     return home ? home : sk_strdup("/");
 }
 
-static bool is_executable(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
-}
-
+/* Look name up as execve will run it: a path as is (execve tells what it
+ * makes of it), a bare name in PATH. A PATH entry holding something by that
+ * name that is no executable file (a file without x bits, a directory) is
+ * remembered: when nothing later in PATH is executable, the error is EACCES
+ * for it, as a shell's and crun's ("permission denied", 126), not ENOENT. */
 static int find_executable(const char *name, char *const *env, char **ret, struct sk_error *err)
 {
+    struct stat st;
     if (strchr(name, '/')) {
-        struct stat st;
         if (stat(name, &st) < 0)
             return sk_error_errno(err, errno, "exec: \"%s\": stat %s", name, name);
         *ret = sk_strdup(name);
@@ -82,14 +81,22 @@ static int find_executable(const char *name, char *const *env, char **ret, struc
     }
     const char *path = env_get(env, "PATH");
     _cleanup_free_ char *dirs = sk_strdup(path ? path : DEFAULT_PATH);
+    _cleanup_free_ char *denied = NULL;
     char *save = NULL;
     for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
         _cleanup_free_ char *cand = sk_asprintf("%s/%s", d[0] ? d : ".", name);
-        if (is_executable(cand)) {
+        if (stat(cand, &st) < 0)
+            continue;
+        if (S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
             *ret = SK_STEAL(cand);
             return 0;
         }
+        if (!denied)
+            denied = SK_STEAL(cand);
     }
+    if (denied)
+        return sk_error_set(err, EACCES, "exec: \"%s\": %s is not an executable file: %s", name,
+                            denied, strerror(EACCES));
     return sk_error_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 

@@ -79,8 +79,9 @@
  * namespace, reports its pid and exits (X2 becomes ours: we are a child
  * subreaper). X2 waits for our go-ahead, then applies the process (the
  * config's, with the command line's overrides, or --process FILE) like C2
- * does and execs. When the executable cannot be found or run, X2 reports the
- * error and exits 127 or 126, as a shell would: that is exec's status.
+ * does and execs. When the executable cannot be found or run, X2's error
+ * message carries 127 or 126, as a shell would exit: that is exec's status
+ * (the init's error messages carry it the same way for create and start).
  *
  * `delete` refuses a created or running container unless forced; then it
  * SIGKILLs the init and everything left in the cgroup, removes the cgroups,
@@ -162,12 +163,27 @@ enum runtime_status {
 };
 const char *runtime_status_name(enum runtime_status s);
 
+/* Why a container's process, or an exec'd one, never ran: a shell's exit
+ * statuses. The init (or exec's X2) finds the executable while it prepares
+ * the process (create; exec) and execve's it at start: when either fails
+ * because of the executable (missing: ENOENT, ENOTDIR; there but not
+ * runnable: EACCES, ENOEXEC, ...), the status says so, whatever the
+ * message; every other failure (a mount, the cwd, a hook, the runtime's
+ * own) is RUNTIME_EXIT_FAILED. */
+#define RUNTIME_EXIT_FAILED 125        /* the runtime failed */
+#define RUNTIME_EXIT_CANNOT_INVOKE 126 /* the executable was found but could not run */
+#define RUNTIME_EXIT_NOT_FOUND 127     /* no such executable */
+
+/* create, start: on failure *ret_status (when not NULL) is one of the
+ * RUNTIME_EXIT_ codes above, on success 0. */
 int runtime_create(const struct runtime_ctx *ctx, const char *id,
-                   const struct runtime_create_opts *o, struct sk_error *err);
-int runtime_start(const struct runtime_ctx *ctx, const char *id, struct sk_error *err);
+                   const struct runtime_create_opts *o, int *ret_status, struct sk_error *err);
+int runtime_start(const struct runtime_ctx *ctx, const char *id, int *ret_status,
+                  struct sk_error *err);
 /* create + start. Detached: returns after the start. Otherwise waits for the
  * container process, deletes the container and sets *ret_status to its exit
- * code (128 + signal number when a signal killed it). */
+ * code (128 + signal number when a signal killed it). When create or start
+ * fails, *ret_status is one of the RUNTIME_EXIT_ codes. */
 int runtime_run(const struct runtime_ctx *ctx, const char *id, const struct runtime_create_opts *o,
                 bool detach, int *ret_status, struct sk_error *err);
 
@@ -207,10 +223,6 @@ struct runtime_exec_opts {
  * begins; ": resource limits are ignored" ends it when the spec has some. */
 #define RUNTIME_NOTE_CGROUPS_SKIPPED "rootless: cgroups skipped ("
 #define RUNTIME_NOTE_LIMITS_IGNORED ": resource limits are ignored"
-/* runtime_exec's status when the process never ran, as a shell's. */
-#define RUNTIME_EXIT_FAILED 125        /* the runtime failed */
-#define RUNTIME_EXIT_CANNOT_INVOKE 126 /* the executable was found but could not run */
-#define RUNTIME_EXIT_NOT_FOUND 127     /* no such executable */
 /* Run a process in a created or running container; the caller becomes a
  * child subreaper. Unless detached, waits for it and sets *ret_status like
  * runtime_run (its exit code, 128 + signal number when a signal killed it);

@@ -13,17 +13,19 @@
 struct wire_header {
     int32_t type;
     int32_t value;
+    int32_t status; /* RT_SYNC_ERROR: the process's invoke status, else 0 */
 };
 
 /* The largest message: a state document with annotations fits easily. */
 #define SYNC_MAX (256 * 1024)
 
-int rt_sync_send(int fd, int type, int value, const char *data, struct sk_error *err)
+static int send_message(int fd, int type, int value, int status, const char *data,
+                        struct sk_error *err)
 {
     size_t len = data ? strlen(data) : 0;
     if (len + sizeof(struct wire_header) > SYNC_MAX)
         return sk_error_set(err, EMSGSIZE, "sync message too large (%zu bytes)", len);
-    struct wire_header h = {.type = type, .value = value};
+    struct wire_header h = {.type = type, .value = value, .status = status};
     struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)data, len}};
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
     ssize_t n;
@@ -33,6 +35,17 @@ int rt_sync_send(int fd, int type, int value, const char *data, struct sk_error 
     if (n < 0)
         return sk_error_errno(err, errno, "sync send");
     return 0;
+}
+
+int rt_sync_send(int fd, int type, int value, const char *data, struct sk_error *err)
+{
+    return send_message(fd, type, value, 0, data, err);
+}
+
+int rt_sync_send_error(int fd, const struct sk_error *e, int invoke_status, struct sk_error *err)
+{
+    return send_message(fd, RT_SYNC_ERROR, e->code, invoke_status,
+                        e->msg[0] ? e->msg : "unknown error", err);
 }
 
 int rt_sync_recv(int fd, struct rt_sync_msg *ret, const char *what, struct sk_error *err)
@@ -68,6 +81,7 @@ int rt_sync_recv(int fd, struct rt_sync_msg *ret, const char *what, struct sk_er
     if (ret->type == RT_SYNC_ERROR) {
         sk_error_set(err, ret->value ? ret->value : EIO, "%s", ret->data);
         rt_sync_msg_free(ret);
+        ret->status = h.status;
         return -1;
     }
     return 0;
@@ -91,8 +105,9 @@ int rt_sync_expect(int fd, int type, struct rt_sync_msg *ret, const char *what,
     return 0;
 }
 
-int rt_sync_wait_exec(int fd, const char *what, struct sk_error *err)
+int rt_sync_wait_exec(int fd, const char *what, int *ret_status, struct sk_error *err)
 {
+    *ret_status = 0;
     char probe;
     ssize_t n;
     do
@@ -103,8 +118,10 @@ int rt_sync_wait_exec(int fd, const char *what, struct sk_error *err)
     if (n < 0 && errno == ECONNRESET)
         return 0;
     struct rt_sync_msg m;
-    if (rt_sync_recv(fd, &m, what, err) < 0)
+    if (rt_sync_recv(fd, &m, what, err) < 0) {
+        *ret_status = m.status;
         return -1;
+    }
     rt_sync_msg_free(&m);
     return sk_error_set(err, EPROTO, "%s: unexpected message", what);
 }
@@ -184,8 +201,13 @@ int rt_sync_recv_fds(int fd, int type, int *fds, size_t n, const char *what, str
     return 0;
 }
 
+void rt_sync_fail_status(int fd, const struct sk_error *err, int invoke_status)
+{
+    rt_sync_send_error(fd, err, invoke_status, NULL);
+    _exit(1);
+}
+
 void rt_sync_fail(int fd, const struct sk_error *err)
 {
-    rt_sync_send(fd, RT_SYNC_ERROR, err->code, err->msg[0] ? err->msg : "unknown error", NULL);
-    _exit(1);
+    rt_sync_fail_status(fd, err, 0);
 }

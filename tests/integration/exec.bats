@@ -74,6 +74,19 @@ sk_line() {
 	run -126 sk exec c /etc
 	assert_output_contains "ermission denied"
 	run -126 sk exec c /etc/passwd
+	# In PATH but not executable: 126 as a shell and crun say. A file execve
+	# cannot run (no ELF, no #!): 126, attached, detached, with a terminal.
+	sk exec c sh -c 'printf "#!/bin/sh\necho ran\n" >/bin/mycmd; chmod 0644 /bin/mycmd
+		echo "not a program" >/garbage; chmod 0755 /garbage'
+	run -126 --separate-stderr sk exec c mycmd
+	ERR_STATUS=126 assert_skiff_error mycmd /bin/mycmd "permission denied"
+	run -126 --separate-stderr sk exec c /garbage
+	ERR_STATUS=126 assert_skiff_error /garbage "exec format error"
+	run -126 --separate-stderr sk exec -d c /garbage
+	ERR_STATUS=126 assert_skiff_error /garbage "exec format error"
+	run -126 sk exec -t c /garbage
+	assert_output_contains "Exec format error"
+	run -127 sk exec -t c nosuchcmd
 }
 
 @test "exec: 125 for a missing container, an unknown flag, no command, a bad user" {
@@ -88,6 +101,12 @@ sk_line() {
 	assert_output_contains "unable to find user nobody-here"
 	run -125 sk exec -w relative c true
 	run -125 sk exec -d -t c true
+	# A working directory that is missing or no directory: 125, the command
+	# is not to blame (podman's text matching says 127 for the first).
+	run -125 --separate-stderr sk exec -w /nonexist c true
+	assert_skiff_error process.cwd /nonexist "no such file"
+	run -125 --separate-stderr sk exec -w /etc/passwd c true
+	assert_skiff_error process.cwd /etc/passwd "not a directory"
 }
 
 @test "exec into a container that is not running fails with 125" {

@@ -343,3 +343,17 @@ hex1() {
 	assert_success
 	[ -z "$(rsk ps -a -q)" ] || fail "left: $(rsk ps -a)"
 }
+
+@test "rootless: 127 and 126 for the command; 125 for a bind source the user cannot reach (EACCES)" {
+	rsk pull -q busybox >/dev/null
+	run -127 rsk run -q --rm busybox nosuchcmd
+	assert_output_contains "nosuchcmd"
+	run -126 rsk run -q --rm busybox /etc/passwd
+	# Reachable at create, not at start: the runtime's EACCES is no reason to
+	# blame the command.
+	mkdir -p "$RL_DIR/shared/src"
+	rsk create -q --name c -v "$RL_DIR/shared/src:/mnt" busybox true >/dev/null
+	chmod 0700 "$RL_DIR/shared"
+	run -125 rsk start -a c
+	assert_output_contains "skiff: error: mount /mnt: bind source: $RL_DIR/shared/src: Permission denied"
+}

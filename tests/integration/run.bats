@@ -12,13 +12,96 @@ bats_require_minimum_version 1.5.0
 	assert_failure 3
 }
 
+# not_runnable DIR: DIR/mycmd, a script without x bits, and DIR/garbage, an
+# executable file that is no program (no ELF, no #!: execve says ENOEXEC).
+not_runnable() {
+	mkdir -p "$1"
+	printf '#!/bin/sh\necho ran\n' >"$1/mycmd"
+	chmod 0644 "$1/mycmd"
+	echo 'not a program' >"$1/garbage"
+	chmod 0755 "$1/garbage"
+}
+
+# The runtime says why the process never ran (runtime.h: RUNTIME_EXIT_*):
+# 127 not found, 126 found but not runnable, as a shell exits; the message
+# is one line.
 @test "run: 127 when the command is not found, 126 when it cannot be invoked" {
-	run -127 sk run -q --rm busybox nosuchcmd
-	assert_failure 127
-	assert_output_contains "skiff: error: "
-	assert_output_contains "nosuchcmd"
-	run -126 sk run -q --rm busybox /etc/passwd
-	assert_failure 126
+	run -127 --separate-stderr sk run -q --rm busybox nosuchcmd
+	ERR_STATUS=127 assert_skiff_error nosuchcmd "not found"
+	run -127 --separate-stderr sk run -q --rm busybox /no/such/file
+	ERR_STATUS=127 assert_skiff_error /no/such/file "no such file"
+	run -126 --separate-stderr sk run -q --rm busybox /etc/passwd
+	ERR_STATUS=126 assert_skiff_error /etc/passwd "permission denied"
+	# A directory (podman: 126 too).
+	run -126 --separate-stderr sk run -q --rm busybox /etc
+	ERR_STATUS=126 assert_skiff_error /etc "permission denied"
+	# A file in PATH named like the command, not executable: 126 as a shell
+	# and crun say, not "not found".
+	local d=$BATS_TEST_TMPDIR/files
+	not_runnable "$d"
+	run -126 --separate-stderr sk run -q --rm -v "$d/mycmd:/usr/local/bin/mycmd" busybox mycmd
+	ERR_STATUS=126 assert_skiff_error mycmd /usr/local/bin/mycmd "permission denied"
+	# A file execve cannot run fails at start, not at create: 126 as well,
+	# attached, detached, with a terminal.
+	run -126 --separate-stderr sk run -q --rm -v "$d:/d" busybox /d/garbage
+	ERR_STATUS=126 assert_skiff_error /d/garbage "exec format error"
+	run -126 --separate-stderr sk run -q -d --rm -v "$d:/d" busybox /d/garbage
+	ERR_STATUS=126 assert_skiff_error /d/garbage "exec format error"
+	run -126 sk run -q -t --rm -v "$d:/d" busybox /d/garbage
+	assert_output_contains "Exec format error"
+	run -127 sk run -q -t --rm busybox nosuchcmd
+	run sk ps -a -q
+	[ -z "$output" ] || fail "containers left: $output"
+}
+
+@test "start -a: 127 and 126 as run, for files of the container's own rootfs" {
+	sk create -q --name missing busybox nosuchcmd >/dev/null
+	sk create -q --name noexec busybox mycmd >/dev/null
+	sk create -q --name garbage busybox /garbage >/dev/null
+	sk create -q --name dir busybox /etc >/dev/null
+	local name merged
+	for name in noexec garbage; do
+		merged=$(sk mount "$name")
+		not_runnable "$merged/tmp/files"
+		mv "$merged/tmp/files/mycmd" "$merged/bin/mycmd"
+		mv "$merged/tmp/files/garbage" "$merged/garbage"
+		sk umount "$name" >/dev/null
+	done
+	run -127 --separate-stderr sk start -a missing
+	ERR_STATUS=127 assert_skiff_error nosuchcmd "not found"
+	run -126 --separate-stderr sk start -a noexec
+	ERR_STATUS=126 assert_skiff_error mycmd /bin/mycmd "permission denied"
+	run -126 --separate-stderr sk start -a garbage
+	ERR_STATUS=126 assert_skiff_error /garbage "exec format error"
+	run -126 --separate-stderr sk start -a dir
+	ERR_STATUS=126 assert_skiff_error /etc "permission denied"
+	# Each is back to Created, and says so again.
+	run sk ps -a --format '{{.Names}} {{.Status}}'
+	[ "$(grep -c ' Created' <<<"$output")" = 4 ] || fail "ps: $output"
+	run -126 sk start -a garbage
+}
+
+# Failures that are not the command's: 125 whatever their errno (ENOENT,
+# EACCES), where matching the message's text once said 127 or 126.
+@test "run, start -a: 125 with one error line when the container fails for another reason" {
+	# A bind source gone between create and start.
+	mkdir "$BATS_TEST_TMPDIR/vanish"
+	sk create -q --name van -v "$BATS_TEST_TMPDIR/vanish:/x" busybox true >/dev/null
+	rmdir "$BATS_TEST_TMPDIR/vanish"
+	run --separate-stderr sk start -a van
+	assert_skiff_error /x "bind source" "$BATS_TEST_TMPDIR/vanish" "no such file"
+	run --separate-stderr sk start van
+	assert_skiff_error /x "bind source" "no such file"
+	run sk ps -a --format '{{.Names}} {{.Status}}'
+	[[ "$output" == "van Created"* ]] || fail "ps: $output"
+	# A working directory that cannot be made (a file is in the way).
+	run --separate-stderr sk run -q --rm -w /etc/passwd busybox true
+	assert_skiff_error process.cwd /etc/passwd "not a directory"
+	# A sysctl the kernel keeps read-only even for root: EACCES.
+	if [ -e /proc/sys/net/ipv6/conf/all/mc_forwarding ]; then
+		run --separate-stderr sk run -q --rm --sysctl net.ipv6.conf.all.mc_forwarding=1 busybox true
+		assert_skiff_error mc_forwarding "permission denied"
+	fi
 }
 
 @test "run --rm removes the container; without it ps shows Exited (N)" {

@@ -271,6 +271,30 @@ cgroup_dir() {
 	[ "$output" = "$CID" ]
 }
 
+@test "runtime: a process that cannot be found or run fails create, start, run and exec with exit 1, as runc's" {
+	echo 'not a program' >"$BUNDLE/rootfs/bin/garbage"
+	chmod 0755 "$BUNDLE/rootfs/bin/garbage"
+	config '.process.args = ["no-such-program"]'
+	create_fails "no-such-program" "not found"
+	# What execve refuses fails at start, not at create.
+	config '.process.args = ["/etc"]'
+	run --separate-stderr rt run -b "$BUNDLE" "$CID"
+	assert_error "/etc" "permission denied"
+	config '.process.args = ["/bin/garbage"]'
+	run --separate-stderr rt run -b "$BUNDLE" "$CID"
+	assert_error "/bin/garbage" "exec format error"
+	rt_bg create -b "$BUNDLE" "$CID"
+	run --separate-stderr rt start "$CID"
+	assert_error "/bin/garbage" "exec format error"
+	rt delete --force "$CID"
+	args sleep 1000
+	rt_bg run -d -b "$BUNDLE" "$CID"
+	run --separate-stderr rt exec "$CID" /bin/garbage
+	assert_error "/bin/garbage" "exec format error"
+	run --separate-stderr rt exec "$CID" /etc
+	assert_error "/etc" "permission denied"
+}
+
 @test "runtime: a create killed halfway leaves what delete cleans up" {
 	config '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "2"]}]}'
 	args sleep 1000
