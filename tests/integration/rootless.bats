@@ -280,6 +280,33 @@ hex1() {
 	echo "${ids[0]#sha256:}"
 }
 
+@test "rootless: without newuidmap and newgidmap, a single mapping and what to install" {
+	local bin=$RL_DIR/bin
+	mkdir -p "$bin"
+	ln -s "$(command -v cat)" "$bin/cat"
+	run --separate-stderr rl env PATH="$bin" "$SKIFF" unshare cat /proc/self/uid_map
+	assert_success
+	[ "$(awk '{print $1, $2, $3}' <<<"$output")" = "0 $ROOTLESS_UID 1" ] || fail "uid_map: $output"
+	[[ $stderr == "skiff: warning: newuidmap and newgidmap were not found, so skiff maps only your own ID"*"install them (package uidmap)" ]] ||
+		fail "warning: $stderr"
+	[ "$(echo "$stderr" | wc -l)" = 1 ] || fail "more than one line: $stderr"
+}
+
+@test "rootless: the user's own registries.conf and auth.json" {
+	# no CONTAINERS_REGISTRIES_CONF: $XDG_CONFIG_HOME/containers/registries.conf
+	rl mkdir -p "$RL_DIR/home/.config/containers"
+	rl cp "$RL_DIR/registries.conf" "$RL_DIR/home/.config/containers/registries.conf"
+	run rl env -u CONTAINERS_REGISTRIES_CONF "$SKIFF" pull -q busybox
+	assert_success
+	# login writes $XDG_RUNTIME_DIR/containers/auth.json, the user's alone
+	run rsk login --cert-dir "$REG_CERTS_DIR" -u "$REG_USER" -p "$REG_PASS" "$REG_BASIC"
+	assert_success
+	[ "$(stat -c %U:%a "$RL_DIR/run/containers/auth.json")" = "$ROOTLESS_USER:600" ] ||
+		fail "auth.json: $(ls -l "$RL_DIR/run/containers")"
+	run rsk pull -q --cert-dir "$REG_CERTS_DIR" "$REG_BASIC/busybox"
+	assert_success
+}
+
 @test "rootless: without XDG_RUNTIME_DIR, a private directory under TMPDIR" {
 	[ ! -d "/run/user/$ROOTLESS_UID" ] || skip "/run/user/$ROOTLESS_UID exists"
 	local tmp=$RL_DIR/tmp dir
