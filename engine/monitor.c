@@ -165,7 +165,14 @@ static void kill_orphans(void)
 {
     pid_t self = getpid();
     for (int round = 0; round < 400; round++) {
-        int found = 0;
+        /* Usually M has no child left (a pid namespace's init takes its
+         * processes with it): no scan of /proc, ~1 ms per 100 processes
+         * on every container's exit. */
+        pid_t r;
+        while ((r = waitpid(-1, NULL, WNOHANG)) > 0)
+            ;
+        if (r < 0 && errno == ECHILD)
+            return;
         _cleanup_closedir_ DIR *d = opendir("/proc");
         struct dirent *de;
         while (d && (de = readdir(d))) {
@@ -182,16 +189,10 @@ static void kill_orphans(void)
             const char *rp = strrchr(buf, ')');
             char state;
             long ppid;
-            if (rp && sscanf(rp + 1, " %c %ld", &state, &ppid) == 2 && ppid == self) {
+            if (rp && sscanf(rp + 1, " %c %ld", &state, &ppid) == 2 && ppid == self)
                 kill((pid_t)pid, SIGKILL);
-                found++;
-            }
         }
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-            found++;
-        if (!found && waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
-            return;
-        usleep(5000);
+        usleep(5000); /* the killed are reaped at the top */
     }
 }
 

@@ -753,7 +753,12 @@ char *engine_userns_caller_path(const char *path)
 {
     if (joined_pause_pid <= 0)
         return NULL;
-    return sk_asprintf("/proc/%d/root%s", (int)joined_pause_pid, path);
+    /* Resolved here, in skiff's mount namespace: past /proc/PID/root an
+     * absolute symlink on the way (a symlinked $HOME or XDG_DATA_HOME)
+     * would resolve against the caller's root, landing on the empty
+     * mountpoint; a relative path (--root DIR) would not resolve at all. */
+    _cleanup_free_ char *real = realpath(path, NULL);
+    return sk_asprintf("/proc/%d/root%s", (int)joined_pause_pid, real ? real : path);
 }
 
 /* ---- advice ------------------------------------------------------------------ */

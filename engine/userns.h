@@ -35,8 +35,9 @@ struct userns_mapping {
 size_t engine_userns_mappings(const char *file, struct userns_mapping *out, size_t max);
 
 /* PATH, a path in skiff's mount namespace, as the caller's own mount
- * namespace reaches it: /proc/PAUSE/root/PATH when this process joined the
- * namespaces itself (the pause process's root, open to the user who owns
+ * namespace reaches it: /proc/PAUSE/root/REALPATH (PATH with its symlinks
+ * resolved, which /proc/PAUSE/root would not keep inside) when this process
+ * joined the namespaces itself (the pause process's root, open to the user who owns
  * it), NULL when it did not (root, or already inside: PATH itself). */
 char *engine_userns_caller_path(const char *path);
 

@@ -201,6 +201,31 @@ check_mount() {
 	check_mount fuse-overlayfs
 }
 
+# Past /proc/PID/root an absolute symlink resolves against the caller's own
+# root: the path printed must have none, or the shell lands on the empty
+# mountpoint under the mount.
+@test "rootless mount: the printed path is resolved when the store's path holds a symlink" {
+	local driver
+	driver=$(rsk info --format '{{.store.graphDriverName}}')
+	[ "$driver" = overlay ] || skip "the default driver for users here is $driver"
+	ln -s "$RL_DIR/home/.local/share" "$RL_DIR/data-link"
+	# the user's store, reached through the symlink
+	lsk() { rl env XDG_DATA_HOME="$RL_DIR/data-link" "$SKIFF" "$@"; }
+	lsk pull -q busybox >/dev/null
+	local id path want
+	id=$(lsk create -q busybox)
+	want="/proc/$(pause_pid)/root$STORE/overlay-containers/$id/merged"
+	path=$(lsk mount "$id")
+	[ "$path" = "$want" ] || fail "mount printed '$path', not '$want'"
+	# the listing too (it once took inspect's unresolved MergedDir)
+	run --separate-stderr lsk mount --notruncate
+	assert_success
+	[ "$output" = "$id $want" ] || fail "mount listed '$output', not '$id $want'"
+	[ "$(rl readlink "$path/bin/sh")" = busybox ] || fail "the user's shell cannot read $path"
+	lsk umount "$id" >/dev/null
+	lsk rm "$id" >/dev/null
+}
+
 @test "rootless: the kernel's overlay unless it cannot mount in the namespace, then fuse-overlayfs" {
 	rsk pull -q busybox >/dev/null
 	run rsk info --format '{{.store.graphDriverName}}'
