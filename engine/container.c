@@ -234,10 +234,20 @@ int engine_container_mount(struct engine *e, const char *what, char **ret_path, 
     *ret_note = NULL;
     if (lookup(e, what, &rec, err) < 0)
         return -1;
+    const char *driver = sk_json_str(rec, "driver");
+    /* As podman's rootless mount outside `podman unshare`: refused rather
+     * than a path that is an empty directory in the caller's namespace. */
+    if (driver && strcmp(driver, "fuse-overlayfs") == 0 && engine_userns_joined_here())
+        return sk_error_set(err, EPERM,
+                            "container %.12s uses fuse-overlayfs, whose mount admits no process "
+                            "outside skiff's user namespace: run `skiff unshare skiff mount %s` "
+                            "and use the path inside (the overlay driver's mounts are reachable "
+                            "from your shell)",
+                            sk_json_str(rec, "id"), what);
     _cleanup_free_ char *merged = NULL;
     if (storage_container_mount(e->st, sk_json_str(rec, "id"), &merged, err) < 0)
         return -1;
-    *ret_path = engine_mount_caller_path(sk_json_str(rec, "driver"), merged, ret_note);
+    *ret_path = engine_mount_caller_path(driver, merged, ret_note);
     return 0;
 }
 

@@ -28,7 +28,9 @@ int engine_container_create(struct engine *e, const struct engine_create_opts *o
 int engine_container_init(struct engine *e, const char *what, char ret_id[65],
                           struct sk_error *err);
 /* Mount the rootfs; *ret_path: where the caller reaches it
- * (engine_mount_caller_path), *ret_note a line for the user or NULL. */
+ * (engine_mount_caller_path), *ret_note a line for the user or NULL. A
+ * rootless fuse-overlayfs rootfs, asked for from the user's shell, is
+ * refused (EPERM): nothing there could reach it. */
 int engine_container_mount(struct engine *e, const char *what, char **ret_path, char **ret_note,
                            struct sk_error *err);
 /* A mounted rootfs (merged, in skiff's mount namespace) as the caller reaches

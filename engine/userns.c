@@ -749,6 +749,8 @@ size_t engine_userns_mappings(const char *file, struct userns_mapping *out, size
     return n;
 }
 
+bool engine_userns_joined_here(void) { return joined_pause_pid > 0; }
+
 char *engine_userns_caller_path(const char *path)
 {
     if (joined_pause_pid <= 0)

@@ -4,6 +4,7 @@
 #define SKIFF_ENGINE_USERNS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -40,6 +41,9 @@ size_t engine_userns_mappings(const char *file, struct userns_mapping *out, size
  * joined the namespaces itself (the pause process's root, open to the user who owns
  * it), NULL when it did not (root, or already inside: PATH itself). */
 char *engine_userns_caller_path(const char *path);
+/* Whether this process joined skiff's namespaces itself (run from the
+ * user's shell, not inside `skiff unshare`). */
+bool engine_userns_joined_here(void);
 
 /* The pause process: closes ready_fd (when > 2) once in place, then sleeps
  * until killed. */
