@@ -2,6 +2,7 @@
  * flags (later wins) -> an OCI runtime config.json. The rules are in
  * docs/spec.md; the defaults are data in engine/spec_defaults.c. */
 #include "engine/spec.h"
+#include "runtime/runtime.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -338,6 +339,8 @@ static int add_groups(const char *rootfs, const json_t *names, struct exec_user 
     {
         const char *name = json_string_value(n);
         uint32_t gid;
+        if (strcmp(name, "keep-groups") == 0) /* an annotation (build_annotations) */
+            continue;
         if (!parse_id(name, &gid) && !group_find(groups, name, &gid))
             return sk_error_set(err, ENOENT,
                                 "--group-add %s: unable to find group %s: no matching entries "
@@ -925,6 +928,13 @@ static json_t *build_annotations(const struct spec_context *ctx)
     const char *stop = sk_json_str(img, "StopSignal");
     if (stop && *stop)
         json_object_set_new(a, "org.opencontainers.image.stopSignal", json_string(stop));
+    json_t *groups = json_object_get(ctx->flags, "group-add");
+    size_t i;
+    json_array_foreach(groups, i, v)
+    {
+        if (strcmp(json_string_value(v) ?: "", "keep-groups") == 0)
+            json_object_set_new(a, RUNTIME_ANNOTATION_KEEP_GROUPS, json_string("1"));
+    }
     json_object_foreach(json_object_get(ctx->flags, "annotations"), key, v)
     {
         json_object_set(a, key, v);

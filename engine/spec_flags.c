@@ -296,9 +296,10 @@ static int flag_user(json_t *out, const char *flag, const char *v, struct sk_err
 
 static int flag_group_add(json_t *out, const char *flag, const char *v, struct sk_error *err)
 {
-    if (strcmp(v, "keep-groups") == 0)
-        return bad(err, flag, v,
-                   "keep-groups is not supported: name the groups the container needs");
+    if (strcmp(v, "keep-groups") == 0) { /* checked alone in cross_checks */
+        json_array_append_new(out_array(out, "group-add"), json_string(v));
+        return 0;
+    }
     if (!*v || strchr(v, ':') || strchr(v, ','))
         return bad(err, flag, v, "expected a group name or a numeric GID");
     for (const char *p = v; *p; p++)
@@ -1262,6 +1263,28 @@ static bool list_has(const json_t *a, const char *s)
 }
 
 /* Checks that need more than one flag. */
+/* Whether the user may open path (perms r/w) only as a member of one of its
+ * supplementary groups: the owner's, the primary group's and the others'
+ * bits would not let it. */
+static bool only_through_groups(const char *path, const char *perms)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return false;
+    mode_t want = (strchr(perms, 'r') ? 4 : 0) | (strchr(perms, 'w') ? 2 : 0);
+    if (!want)
+        return false;
+    uid_t uid = sk_rootless_uid();
+    gid_t gid = sk_rootless_gid();
+    mode_t bits = st.st_uid == uid ? (st.st_mode >> 6) & 7
+                  : st.st_gid == gid ? (st.st_mode >> 3) & 7
+                                     : st.st_mode & 7;
+    if ((bits & want) == want)
+        return false;
+    /* not by the bits above: through a supplementary group, if at all */
+    return st.st_uid != uid && st.st_gid != gid && ((st.st_mode >> 3) & want) == want;
+}
+
 static int cross_checks(json_t *out, struct sk_error *err)
 {
     json_t *mem = json_object_get(out, "memory"), *swap = json_object_get(out, "memory-swap");
@@ -1328,6 +1351,29 @@ static int cross_checks(json_t *out, struct sk_error *err)
         json_object_del(out, "publish");
     if (!publish_all)
         json_object_del(out, "publish-all");
+
+    /* --group-add keep-groups: the user's own supplementary groups stay
+     * (podman's, for rootless access to group-owned files and devices);
+     * alone, since no setgroups call is made. */
+    json_t *groups = json_object_get(out, "group-add");
+    bool keep_groups = list_has(groups, "keep-groups");
+    if (keep_groups && json_array_size(groups) > 1)
+        return sk_error_set(err, EINVAL,
+                            "invalid argument \"keep-groups\" for \"--group-add\": the "
+                            "'--group-add keep-groups' option is not allowed with other groups");
+    /* Rootless, a device the user opens only through a supplementary group
+     * is of no use in the container unless those groups stay. */
+    json_t *dev;
+    json_array_foreach(json_object_get(out, "devices"), i, dev)
+    {
+        const char *host = sk_json_str(dev, "host"), *perms = sk_json_str(dev, "permissions");
+        if (sk_rootless() && !keep_groups && host && perms && only_through_groups(host, perms))
+            return sk_error_set(err, EACCES,
+                                "invalid argument \"%s\" for \"--device\": this user opens "
+                                "%s only through a supplementary group, which the container "
+                                "does not keep: add --group-add keep-groups",
+                                host, host);
+    }
 
     const char *uts = sk_json_str(out, "uts");
     const char *hostname = sk_json_str(out, "hostname");

@@ -250,6 +250,7 @@ int runtime_exec(const struct runtime_ctx *ctx, const char *id, const struct run
         rt_process_free(&proc);
         return sk_error_prefix(err, "exec");
     }
+    proc.keep_groups = rt_spec_keep_groups(spec);
     rt_ctx_warn(ctx, warnings);
     int rc = -1;
     struct rt_cgroup cg = {0};

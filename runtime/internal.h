@@ -115,7 +115,11 @@ struct rt_process {
     bool has_oom_score_adj;
     int oom_score_adj;
     const char *apparmor, *selinux;
+    /* annotation run.oci.keep_original_groups=1 (crun's): no setgroups, the
+     * process keeps the runtime's supplementary groups */
+    bool keep_groups;
 };
+
 
 struct rt_i64 {
     bool set;
@@ -196,6 +200,8 @@ static inline void rt_spec_freep(struct rt_spec **s)
 
 /* A process object (config.json's "process", or exec's process.json). The
  * strings stay in j. warnings may be NULL. */
+/* Whether the spec's annotations ask to keep the supplementary groups. */
+bool rt_spec_keep_groups(const struct rt_spec *s);
 int rt_process_parse(const json_t *j, struct rt_process *ret, char ***warnings,
                      struct sk_error *err);
 void rt_process_free(struct rt_process *p);

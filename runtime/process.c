@@ -156,7 +156,9 @@ static bool setgroups_denied(void)
 
 static int switch_user(const struct rt_process *p, struct sk_error *err)
 {
-    if (!setgroups_denied()) {
+    if (p->keep_groups) {
+        /* the runtime's own supplementary groups stay */
+    } else if (!setgroups_denied()) {
         if (setgroups(p->ngroups, p->groups) < 0)
             return sk_error_errno(err, errno, "setgroups");
     } else if (p->ngroups) {

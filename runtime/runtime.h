@@ -219,6 +219,9 @@ struct runtime_exec_opts {
     const int *stdio;
     int *ret_pid; /* where to store the process's pid (ours), or NULL */
 };
+/* An annotation "1": the process keeps the runtime's supplementary groups
+ * (no setgroups; process.user.additionalGids ignored), as crun's. */
+#define RUNTIME_ANNOTATION_KEEP_GROUPS "run.oci.keep_original_groups"
 /* How the runtime's warning that a rootless container gets no cgroups
  * begins; ": resource limits are ignored" ends it when the spec has some. */
 #define RUNTIME_NOTE_CGROUPS_SKIPPED "rootless: cgroups skipped ("

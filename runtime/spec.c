@@ -268,6 +268,12 @@ static int parse_caps(const json_t *obj, struct rt_process *p, char ***warnings,
     return 0;
 }
 
+bool rt_spec_keep_groups(const struct rt_spec *s)
+{
+    const char *v = sk_json_str(s->annotations, RUNTIME_ANNOTATION_KEEP_GROUPS);
+    return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+}
+
 int rt_process_parse(const json_t *j, struct rt_process *p, char ***warnings, struct sk_error *err)
 {
     memset(p, 0, sizeof(*p));
@@ -1032,6 +1038,7 @@ int rt_spec_parse(json_t *doc, const char *bundle, struct rt_spec **ret, struct 
         s->has_process = true;
         if (rt_process_parse(proc, &s->process, &s->warnings, err) < 0)
             goto out;
+        s->process.keep_groups = rt_spec_keep_groups(s);
     }
     if (arr && parse_mounts(s, arr, err) < 0)
         goto out;

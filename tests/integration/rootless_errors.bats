@@ -149,8 +149,6 @@ assert_failed_start_consistent() {
 		assert_skiff_error "70000|65537" "is not mapped" "maps IDs 0 to 65536" \
 			"give $ROOTLESS_USER more subordinate IDs in /etc/subuid and /etc/subgid"
 	done
-	run --separate-stderr rsk create --group-add keep-groups busybox id
-	assert_skiff_error "keep-groups is not supported"
 	assert_nothing_left
 	# the edge of the range works
 	run --separate-stderr rsk run --rm -u 65536:65536 --group-add 65535 busybox id
@@ -219,6 +217,36 @@ written" ] || fail "output: $output"
 	[ "${lines[0]}" = 1 ] || fail "effective capabilities are not the bounding set:" "$output"
 	[ "${lines[1]}" -gt 20 ] || fail "devices:" "$output"
 	assert_nothing_left
+}
+
+@test "rootless devices: a node open to one of the user's groups needs --group-add keep-groups" {
+	local grp=skiffkg
+	getent group "$grp" >/dev/null || groupadd "$grp"
+	gpasswd -a "$ROOTLESS_USER" "$grp" >/dev/null
+	mknod "$RL_DIR/grp-null" c 1 3
+	chgrp "$grp" "$RL_DIR/grp-null"
+	chmod 0660 "$RL_DIR/grp-null"
+	run --separate-stderr rsk run --rm --device "$RL_DIR/grp-null:/dev/g" busybox true
+	assert_skiff_error "only through a supplementary group" "--group-add keep-groups"
+	assert_nothing_left
+	run --separate-stderr rsk run --rm --group-add keep-groups --group-add 10 busybox true
+	assert_skiff_error "not allowed with other groups"
+	# kept: the container's process still has the group (unmapped: 65534 inside)
+	run --separate-stderr rsk run --rm --device "$RL_DIR/grp-null:/dev/g" --group-add keep-groups \
+		busybox sh -c 'echo x >/dev/g && echo written; id -G'
+	gpasswd -d "$ROOTLESS_USER" "$grp" >/dev/null
+	assert_success
+	[ "${lines[0]}" = written ] || fail "output: $output"
+	[[ " ${lines[1]} " == *" 65534 "* ]] || fail "groups: ${lines[1]}"
+	# crun's annotation in the spec: crun keeps the groups the same way
+	run --separate-stderr rsk create --group-add keep-groups busybox true
+	assert_success
+	rsk init "$output" >/dev/null
+	jq -e '.annotations["run.oci.keep_original_groups"] == "1" and
+		(.process.user.additionalGids // [] | length) == 0' \
+		"$STORE/overlay-containers/$output/userdata/config.json" >/dev/null ||
+		fail "config: $(jq -c '[.annotations, .process.user]' "$STORE/overlay-containers/$output/userdata/config.json")"
+	rsk rm -f "$output" >/dev/null
 }
 
 @test "rootless mounts: unreadable or missing sources fail at create; a source gone at start leaves it consistent" {

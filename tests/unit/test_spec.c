@@ -356,7 +356,11 @@ static void test_strings(void **state)
     assert_int_equal(json_array_size(json_object_get(g, "group-add")), 2);
     assert_string_equal(json_string_value(json_array_get(json_object_get(g, "group-add"), 1)),
                         "4242");
-    normalize_fails("{\"group-add\": [\"keep-groups\"]}", "keep-groups is not supported");
+    _cleanup_json_ json_t *k = normalize("{\"group-add\": [\"keep-groups\"]}");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(k, "group-add"), 0)),
+                        "keep-groups");
+    normalize_fails("{\"group-add\": [\"keep-groups\", \"10\"]}",
+                    "'--group-add keep-groups' option is not allowed with other groups");
     normalize_fails("{\"group-add\": [\"a:b\"]}", "invalid argument \"a:b\" for \"--group-add\"");
 }
 
