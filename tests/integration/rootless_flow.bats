@@ -273,7 +273,11 @@ fresh
 		ERR_STATUS=1 assert_skiff_error "no container with name or ID \"$what\" found"
 	done
 
-	# The first user's store, run state and mounts are closed to the second.
+	# The first user's store, run state and mounts are closed to the second,
+	# by skiff's own modes (the XDG runtime dir opened up to show it).
+	[ "$(stat -c %a "$STORE")" = 700 ] || fail "store mode $(stat -c %a "$STORE")"
+	[ "$(stat -c %a "$RL_DIR/run/skiff")" = 700 ] || fail "run dir mode $(stat -c %a "$RL_DIR/run/skiff")"
+	chmod 0755 "$RL_DIR/run"
 	local p
 	for p in "$STORE" "$STORE/overlay-containers/$id/userdata" "$RL_DIR/run/skiff" "$path" \
 		"/proc/$pause/root/"; do
@@ -281,6 +285,7 @@ fresh
 		assert_failure
 		assert_output_contains "Permission denied"
 	done
+	chmod 0700 "$RL_DIR/run"
 	run rl2 cat "$STORE/overlay-containers/$id/userdata/config.json"
 	assert_failure
 	run rl2 nsenter -t "$pause" -U -m true
