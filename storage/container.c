@@ -575,9 +575,11 @@ int storage_container_create(struct storage *st, const struct storage_container_
     json_object_set_new(record, "name", json_string(name));
     /* Durable once created: the record reaches the disk before its
      * directory is renamed into place, and the rename before we return.
-     * Later updates replace it (a rename over the old record). */
+     * Later updates replace it (a rename over the old record). A volatile
+     * container (--rm) is gone at its end, a crash included: no syncs. */
     _cleanup_free_ char *rec_path = sk_asprintf("%s/" RECORD_FILE, tmp);
-    if (sk_json_save_file(rec_path, record, false, err) < 0) {
+    if ((in->volatile_upper ? record_write(tmp, record, err)
+                            : sk_json_save_file(rec_path, record, false, err)) < 0) {
         name_release(st, name, id);
         return sk_error_prefix(err, "create container %s", name);
     }
@@ -587,8 +589,10 @@ int storage_container_create(struct storage *st, const struct storage_container_
         return sk_error_errno(err, e, "create container %s: rename into %s", name, dir);
     }
     free(SK_STEAL(tmp));
-    _cleanup_free_ char *parent = containers_dir(st);
-    sk_fsync_dir(parent);
+    if (!in->volatile_upper) {
+        _cleanup_free_ char *parent = containers_dir(st);
+        sk_fsync_dir(parent);
+    }
     *ret = SK_STEAL(record);
     return 0;
 }
