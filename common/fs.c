@@ -217,6 +217,75 @@ int sk_rm_rf_at(int dirfd, const char *path, struct sk_error *err)
 
 int sk_rm_rf(const char *path, struct sk_error *err) { return sk_rm_rf_at(AT_FDCWD, path, err); }
 
+/* lchown name (relative to dirfd, shown as where/name) unless it is owned so
+ * already; st is its lstat. */
+static int chown_entry(int dirfd, const char *name, const char *where, const struct stat *st,
+                       uid_t uid, gid_t gid, struct sk_error *err)
+{
+    if (st->st_uid == uid && st->st_gid == gid)
+        return 0;
+    if (fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+        return sk_error_errno(err, errno, "chown %s%s%s", where ?: "", where ? "/" : "", name);
+    return 0;
+}
+
+/* The entries of the directory dfd (path shown as where, on device dev),
+ * depth first. */
+static int chown_children(int dfd, const char *where, dev_t dev, uid_t uid, gid_t gid,
+                          struct sk_error *err)
+{
+    int fd = dup(dfd);
+    if (fd < 0)
+        return sk_error_errno(err, errno, "dup");
+    _cleanup_closedir_ DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return sk_error_errno(err, errno, "opendir %s", where);
+    }
+    struct dirent *de;
+    while ((errno = 0, de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno == ENOENT)
+                continue;
+            return sk_error_errno(err, errno, "stat %s/%s", where, de->d_name);
+        }
+        if (st.st_dev != dev)
+            continue; /* another mount: not ours to change */
+        if (S_ISDIR(st.st_mode)) {
+            _cleanup_free_ char *sub_where = sk_asprintf("%s/%s", where, de->d_name);
+            _cleanup_close_ int sub =
+                openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0)
+                return sk_error_errno(err, errno, "open %s", sub_where);
+            if (chown_children(sub, sub_where, dev, uid, gid, err) < 0)
+                return -1;
+        }
+        if (chown_entry(dfd, de->d_name, where, &st, uid, gid, err) < 0)
+            return -1;
+    }
+    if (errno)
+        return sk_error_errno(err, errno, "readdir %s", where);
+    return 0;
+}
+
+int sk_chown_tree(const char *path, uid_t uid, gid_t gid, struct sk_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return sk_error_errno(err, errno, "stat %s", path);
+    if (S_ISDIR(st.st_mode)) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            return sk_error_errno(err, errno, "open %s", path);
+        if (chown_children(fd, path, st.st_dev, uid, gid, err) < 0)
+            return -1;
+    }
+    return chown_entry(AT_FDCWD, path, NULL, &st, uid, gid, err);
+}
+
 int sk_path_exists(const char *path)
 {
     struct stat st;

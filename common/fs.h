@@ -31,6 +31,11 @@ int sk_read_file_at(int dirfd, const char *path, char **ret_data, size_t *ret_le
  * directories writable as needed. */
 int sk_rm_rf_at(int dirfd, const char *path, struct sk_error *err);
 int sk_rm_rf(const char *path, struct sk_error *err);
+/* chown -R path to uid:gid: never follows symlinks (they are chowned
+ * themselves), never crosses into another mount (a mount point below path
+ * and what is under it keep their owners). Entries already owned so are left
+ * alone, so a second call changes nothing. */
+int sk_chown_tree(const char *path, uid_t uid, gid_t gid, struct sk_error *err);
 /* fsync the directory holding path (or path itself if it is a directory). */
 int sk_fsync_dir(const char *dir);
 /* 1 if path exists (lstat), 0 if not. */

@@ -10,11 +10,13 @@
 #include "common/util.h"
 #include "engine/monitor.h"
 #include "engine/spec.h"
+#include "engine/spec_defaults.h"
 #include "engine/state.h"
 #include "engine/userns.h"
 #include "storage/container.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -142,6 +144,40 @@ static void now_rfc3339(char *buf, size_t len)
     sk_format_rfc3339(ts.tv_sec, ts.tv_nsec, buf, len);
 }
 
+/* The U option of -v / --mount: the source, recursively, comes to belong to
+ * the container's user (spec's process.user) before it starts, as podman
+ * does. Rootless, skiff runs inside its user namespace, so the IDs land on
+ * the host as that namespace maps them, as the container sees them. Done at
+ * every init; entries already owned so are left alone. */
+static int chown_volumes(json_t *flags, json_t *spec, struct sk_error *err)
+{
+    json_t *user = json_object_get(json_object_get(spec, "process"), "user");
+    uid_t uid = (uid_t)sk_json_int(user, "uid", 0);
+    gid_t gid = (gid_t)sk_json_int(user, "gid", 0);
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(flags, "mounts"), i, m)
+    {
+        if (!json_is_true(json_object_get(m, "chown")))
+            continue;
+        const char *src = sk_json_str(m, "source");
+        /* What the bind mounts is where the source's own symlinks lead; the
+         * walk then follows none. */
+        _cleanup_free_ char *real = realpath(src, NULL);
+        if (!real)
+            return sk_error_errno(err, errno, "volume %s", src);
+        for (const char *const *p = spec_chown_refused_paths; *p; p++)
+            if (strcmp(real, *p) == 0)
+                return sk_error_set(err, EPERM,
+                                    "volume %s: U (chown) of the host's %s is not allowed", src,
+                                    real);
+        if (sk_chown_tree(real, uid, gid, err) < 0)
+            return sk_error_prefix(err, "volume %s: U (chown to %lu:%lu)", src,
+                                   (unsigned long)uid, (unsigned long)gid);
+    }
+    return 0;
+}
+
 int engine_container_init(struct engine *e, const char *what, char ret_id[65],
                           struct sk_error *err)
 {
@@ -182,6 +218,8 @@ int engine_container_init(struct engine *e, const char *what, char ret_id[65],
             user = sk_json_str(json_object_get(image_cfg, "config"), "User");
         r = sk_error_prefix(err, "user \"%s\"", user ? user : "root");
     }
+    if (r == 0)
+        r = chown_volumes(ctx.flags, spec, err);
     if (r == 0)
         r = spec_write_etc_files(&ctx, err);
     _cleanup_free_ char *path = sk_asprintf("%s/config.json", userdata);

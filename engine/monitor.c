@@ -144,8 +144,9 @@ static void __attribute__((noreturn)) monitor_fail(struct mon *m, int code, cons
     struct runtime_ctx ctx = {.root = rt_root};
     runtime_delete(&ctx, m->id, true, NULL);
     storage_container_unmount(m->e->st, m->id, false, NULL);
-    _cleanup_json_ json_t *fields =
-        json_pack("{s:s, s:i, s:i}", "status", "created", "exitCode", code, "pid", 0);
+    /* inspect's State.Error keeps why, until a start succeeds. */
+    _cleanup_json_ json_t *fields = json_pack("{s:s, s:i, s:i, s:s}", "status", "created",
+                                              "exitCode", code, "pid", 0, "error", msg);
     state_update(m, fields);
     if (m->autoremove) {
         char removed[65];
@@ -239,10 +240,11 @@ static void worker_line(struct mon *m, char *line)
         char started[64];
         now_rfc3339(started, sizeof(started));
         _cleanup_json_ json_t *fields = json_pack(
-            "{s:s, s:i, s:s, s:s, s:i, s:b, s:b, s:i, s:b}", "status", "running", "pid",
+            "{s:s, s:i, s:s, s:s, s:i, s:b, s:b, s:i, s:b, s:s}", "status", "running", "pid",
             (int)m->pid, "startedAt", started, "finishedAt", ENGINE_ZERO_TIME, "monitorPid",
             (int)getpid(),
-            "tty", m->tty, "interactive", m->interactive, "exitCode", 0, "oomKilled", 0);
+            "tty", m->tty, "interactive", m->interactive, "exitCode", 0, "oomKilled", 0, "error",
+            "");
         if (state_update(m, fields) < 0)
             monitor_fail(m, 125, "cannot record the container as running");
         report(m, 'S', "%d", (int)m->pid);

@@ -146,10 +146,14 @@ int engine_container_start(struct engine *e, const char *what, const struct engi
     json_t *flags = json_object_get(json_object_get(rec, "config"), "flags");
     if (engine_container_init(e, id, init_id, err) < 0) { /* mount + config.json */
         /* A --rm container that cannot start goes, as when its monitor
-         * reports a failed start (podman's run --rm and start alike). */
+         * reports a failed start (podman's run --rm and start alike);
+         * another keeps why for inspect's State.Error. */
         if (json_is_true(json_object_get(flags, "rm"))) {
             char removed[65];
             engine_container_remove(e, id, false, 0, removed, NULL);
+        } else if (err) {
+            _cleanup_json_ json_t *fields = json_pack("{s:s}", "error", err->msg);
+            engine_container_state_update(e, id, fields, NULL);
         }
         return -1;
     }

@@ -56,6 +56,11 @@ const struct spec_default_mount spec_read_only_tmpfs[] = {
 };
 
 const char *const spec_etc_mount_options[] = {"bind", "rprivate", NULL};
+const char *const spec_chown_refused_paths[] = {
+    "/",     "/bin",  "/boot", "/dev", "/etc", "/home", "/lib", "/lib32",   "/lib64",   "/media",
+    "/mnt",  "/opt",  "/proc", "/root", "/run", "/sbin", "/srv", "/sys",    "/tmp",     "/usr",
+    "/var",  "/var/lib", "/var/log", "/var/tmp", NULL,
+};
 const char *const spec_tmpfs_default_options[] = {"rw",    "noexec",    "nosuid",
                                                   "nodev", "tmpcopyup", NULL};
 

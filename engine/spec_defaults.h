@@ -62,6 +62,9 @@ extern const struct spec_default_mount spec_default_mounts[];
 extern const struct spec_default_mount spec_read_only_tmpfs[];
 /* Options of the /etc/hosts, /etc/hostname and /etc/resolv.conf bind mounts. */
 extern const char *const spec_etc_mount_options[];
+/* Host directories a volume's U option (chown to the container's user) refuses
+ * to change, as podman does: the system's own, given exactly. */
+extern const char *const spec_chown_refused_paths[];
 /* -v defaults: "rbind" unless bind is given; propagation "rprivate" unless given. */
 #define SPEC_VOLUME_PROPAGATION "rprivate"
 /* --tmpfs and --mount type=tmpfs defaults, after the user's options (podman's):

@@ -1011,7 +1011,7 @@ static int flag_mount(json_t *out, const char *flag, const char *v, struct sk_er
     _cleanup_free_ char *src = NULL;
     const char *type = NULL, *dst = NULL;
     _cleanup_json_ json_t *opts = json_array();
-    bool nonrecursive = false, have_src = false;
+    bool nonrecursive = false, have_src = false, chown = false;
     char *save = NULL;
     for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
@@ -1042,6 +1042,9 @@ static int flag_mount(json_t *out, const char *flag, const char *v, struct sk_er
                 return bad(err, flag, v, "invalid bind-propagation \"%s\"", val);
             if (opt_add(opts, flag, v, val, err) < 0)
                 return -1;
+        } else if (strcmp(kv, "U") == 0 || strcmp(kv, "chown") == 0) {
+            if (!bool_word(val, &chown))
+                return bad(err, flag, v, "%s takes true or false", kv);
         } else if (strcmp(kv, "bind-nonrecursive") == 0) {
             if (!bool_word(val, &nonrecursive))
                 return bad(err, flag, v, "bind-nonrecursive takes true or false");
@@ -1090,9 +1093,13 @@ static int flag_mount(json_t *out, const char *flag, const char *v, struct sk_er
                                                   SPEC_VOLUME_PROPAGATION, NULL});
         m = json_pack("{s:s, s:s, s:s, s:O}", "destination", dst, "type", "bind", "source", abs,
                       "options", opts);
+        if (chown)
+            json_object_set_new(m, "chown", json_true());
     } else if (strcmp(type, "tmpfs") == 0) {
         if (have_src)
             return bad(err, flag, v, "tmpfs mounts take no source");
+        if (chown)
+            return bad(err, flag, v, "U (chown) applies to bind mounts only");
         size_t i;
         json_t *o;
         json_array_foreach(opts, i, o)

@@ -104,6 +104,87 @@ not_runnable() {
 	fi
 }
 
+# inspect's State.Error: why the last start failed (podman's), empty again
+# once a start works.
+@test "inspect State.Error: the last failed start's error, cleared by a start that works" {
+	run sk inspect --format '{{.State.Error}}' "$(sk create -q busybox true)"
+	assert_success
+	[ -z "$output" ] || fail "fresh: $output"
+	# the runtime's failure (the worker's report): a bind source gone
+	mkdir "$BATS_TEST_TMPDIR/vanish"
+	sk create -q --name van -v "$BATS_TEST_TMPDIR/vanish:/x" busybox true >/dev/null
+	rmdir "$BATS_TEST_TMPDIR/vanish"
+	run -125 --separate-stderr sk start van
+	local said=${stderr#skiff: error: }
+	run sk inspect --format '{{.State.Error}}|{{.State.Status}}' van
+	[ "$output" = "$said|created" ] || fail "inspect: '$output', start said '$said'"
+	[[ "$output" == *"$BATS_TEST_TMPDIR/vanish"*"o such file"* ]] || fail "inspect: $output"
+	mkdir "$BATS_TEST_TMPDIR/vanish"
+	run sk start -a van
+	assert_success
+	run sk inspect --format '{{.State.Error}}|{{.State.Status}}|{{.State.ExitCode}}' van
+	[ "$output" = "|exited|0" ] || fail "after a start that works: $output"
+	# the command not found: 127, the error says which
+	sk create -q --name missing busybox nosuchcmd >/dev/null
+	run -127 sk start -a missing
+	run sk inspect --format '{{.State.Error}}|{{.State.ExitCode}}' missing
+	[[ "$output" == *nosuchcmd*"|127" ]] || fail "inspect: $output"
+	run sk inspect missing
+	[[ "$output" == *'"Error": "'*nosuchcmd* ]] || fail "inspect JSON: $output"
+	# a failure before the runtime (init: a user the image lacks)
+	sk create -q --name nouser -u nosuchuser busybox true >/dev/null
+	run -125 --separate-stderr sk start nouser
+	said=${stderr#skiff: error: }
+	run sk inspect --format '{{.State.Error}}' nouser
+	[ "$output" = "$said" ] || fail "inspect: '$output', start said '$said'"
+	[[ "$output" == *nosuchuser* ]] || fail "inspect: $output"
+}
+
+# The U volume option (podman's): the source, recursively, is chowned to the
+# container's user before it starts; symlinks are chowned themselves, never
+# followed; another mount below the source is left alone.
+@test "-v SRC:DST:U and --mount U=true chown the source to the container's user; without U it stays" {
+	local vol=$BATS_TEST_TMPDIR/uvol keep=$BATS_TEST_TMPDIR/keep out=$BATS_TEST_TMPDIR/outside
+	mkdir -p "$vol/sub/deeper" "$keep" "$out" "$vol/mnt"
+	echo x >"$vol/sub/f" && echo y >"$keep/f" && echo z >"$out/f"
+	ln -s "$out/f" "$vol/link" && ln -s "$out" "$vol/linkdir"
+	mount -t tmpfs -o size=1m tmpfs "$vol/mnt"
+	touch "$vol/mnt/t"
+	run sk run -q --rm -u 1000:1000 -v "$vol:/v:U" -v "$keep:/k" busybox sh -c \
+		'stat -c "%n %u:%g" /v /v/sub/deeper /v/sub/f /k/f; touch /v/new'
+	local mnt_owner
+	mnt_owner=$(stat -c %u:%g "$vol/mnt/t")
+	umount "$vol/mnt"
+	assert_success
+	[ "$output" = "/v 1000:1000
+/v/sub/deeper 1000:1000
+/v/sub/f 1000:1000
+/k/f 0:0" ] || fail "output: $output"
+	[ "$mnt_owner" = 0:0 ] || fail "the mount below was changed: $mnt_owner"
+	[ "$(stat -c %u:%g "$vol/new" "$vol/link" "$vol/linkdir" | sort -u)" = 1000:1000 ] ||
+		fail "on disk: $(stat -c '%n %u:%g' "$vol/new" "$vol/link" "$vol/linkdir")"
+	[ "$(stat -c %u:%g "$out" "$out/f" "$keep" "$keep/f" | sort -u)" = 0:0 ] ||
+		fail "outside the source: $(stat -c '%n %u:%g' "$out" "$out/f" "$keep" "$keep/f")"
+	# again (idempotent), for a user the image names, with --mount
+	run sk run -q --rm -u nobody --mount "type=bind,src=$vol,dst=/v,U=true" busybox stat -c %u:%g /v/sub/f
+	assert_success
+	[ "$output" = 65534:65534 ] || fail "nobody: $output"
+	run sk run -q --rm -u nobody --mount "type=bind,src=$vol,dst=/v,U=true" busybox stat -c %u:%g /v/sub/f
+	[ "$output" = 65534:65534 ] || fail "again: $output"
+	# at every start, to whom the container runs as (root without -u)
+	sk create -q --name u -v "$vol:/v:U" busybox true >/dev/null
+	[ "$(stat -c %u "$vol/sub/f")" = 65534 ] || fail "chowned at create"
+	sk start -a u
+	[ "$(stat -c %u:%g "$vol/sub/f")" = 0:0 ] || fail "start: $(stat -c %u:%g "$vol/sub/f")"
+	# a system directory is refused, in one line; U=false and tmpfs U are checked
+	run -125 --separate-stderr sk run -q --rm -v /tmp:/t:U busybox true
+	assert_skiff_error "/tmp" "not allowed"
+	run -125 --separate-stderr sk create --mount "type=tmpfs,dst=/t,U=true" busybox true
+	assert_skiff_error "bind mounts only"
+	run sk run -q --rm -u 1000 --mount "type=bind,src=$keep,dst=/k,U=false" busybox stat -c %u /k/f
+	[ "$output" = 0 ] || fail "U=false: $output"
+}
+
 @test "run --rm removes the container; without it ps shows Exited (N)" {
 	run sk run -q --rm busybox true
 	assert_success
