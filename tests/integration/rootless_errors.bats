@@ -276,6 +276,39 @@ read-only" ] || fail "output: $output"
 	assert_nothing_left
 }
 
+# The U volume option, rootless: skiff chowns inside its user namespace, so
+# the source's files land on the host on the IDs that namespace maps the
+# container's user to (1000 -> SUBUID + 999), as podman's.
+@test "rootless volumes: U chowns the source to the container's user as the namespace maps it" {
+	local vol=$RL_DIR/home/uvol keep=$RL_DIR/home/keep
+	rl mkdir -p "$vol/sub" "$keep"
+	rl sh -c "echo x >'$vol/sub/f'; echo y >'$keep/f'; ln -s /etc/passwd '$vol/link'"
+	run --separate-stderr rsk run --rm -u 1000:1000 -v "$vol:/v:U" -v "$keep:/k" busybox sh -c \
+		'stat -c "%n %u:%g" /v/sub/f /k/f; touch /v/new'
+	assert_success
+	[ "$output" = "/v/sub/f 1000:1000
+/k/f 0:0" ] || fail "output: $output"
+	local want=$((ROOTLESS_SUBUID + 999)):$((ROOTLESS_SUBGID + 999)) mine=$ROOTLESS_UID:$ROOTLESS_GID
+	[ "$(stat -c %u:%g "$vol" "$vol/sub" "$vol/sub/f" "$vol/new" "$vol/link" | sort -u)" = "$want" ] ||
+		fail "on disk, want $want:" "$(stat -c '%n %u:%g' "$vol" "$vol/sub" "$vol/sub/f" "$vol/new" "$vol/link")"
+	[ "$(stat -c %u:%g /etc/passwd)" = 0:0 ] || fail "followed the link"
+	[ "$(stat -c %u:%g "$keep" "$keep/f" | sort -u)" = "$mine" ] || fail "without U: $(stat -c '%n %u:%g' "$keep" "$keep/f")"
+	# back to the user's root (the user's own IDs on the host), with --mount
+	run --separate-stderr rsk run --rm --mount "type=bind,src=$vol,dst=/v,U=true" busybox stat -c %u:%g /v/sub/f
+	assert_success
+	[ "$output" = 0:0 ] || fail "root: $output"
+	[ "$(stat -c %u:%g "$vol/sub/f")" = "$mine" ] || fail "on disk: $(stat -c %u:%g "$vol/sub/f")"
+	# a source the user may not chown: one line, the container left consistent
+	mkdir -p "$RL_DIR/rootowned" && touch "$RL_DIR/rootowned/f"
+	chmod 0777 "$RL_DIR/rootowned"
+	rsk create -q --name noperm -u 1000 -v "$RL_DIR/rootowned:/r:U" busybox true >/dev/null
+	run --separate-stderr rsk start noperm
+	assert_skiff_error "$RL_DIR/rootowned" "chown" "not permitted|invalid argument"
+	[[ "$(rsk inspect --format '{{.State.Error}}' noperm)" == *"$RL_DIR/rootowned"* ]] ||
+		fail "State.Error: $(rsk inspect --format '{{.State.Error}}' noperm)"
+	assert_failed_start_consistent noperm
+}
+
 @test "rootless namespaces and limits: --pid/--ipc/--uts host, --hostname, sysctls, ulimits, seccomp" {
 	# the host's /proc, bound (a user namespace may not mount one for the
 	# host's pid namespace), its sensitive files masked as usual
