@@ -175,20 +175,39 @@ static int rm_entry(int dirfd, const char *name, dev_t dev, struct sk_error *err
     return 0;
 }
 
-static int rm_children(int dfd, dev_t dev, struct sk_error *err)
+/* A directory stream of its own over the directory dfd (dfd stays open). */
+static DIR *opendir_dup(int dfd, const char *where, struct sk_error *err)
 {
     int fd = dup(dfd);
-    if (fd < 0)
-        return sk_error_errno(err, errno, "dup");
-    _cleanup_closedir_ DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return sk_error_errno(err, errno, "opendir");
+    if (fd < 0) {
+        sk_error_errno(err, errno, "dup");
+        return NULL;
     }
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        sk_error_errno(err, errno, "opendir%s%s", where ? " " : "", where ? where : "");
+        close(fd);
+    }
+    return d;
+}
+
+/* The next entry but . and ..; NULL at the end (errno 0) or on error. */
+static struct dirent *next_entry(DIR *d)
+{
     struct dirent *de;
-    while ((errno = 0, de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
+    while ((errno = 0, de = readdir(d)))
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            return de;
+    return NULL;
+}
+
+static int rm_children(int dfd, dev_t dev, struct sk_error *err)
+{
+    _cleanup_closedir_ DIR *d = opendir_dup(dfd, NULL, err);
+    if (!d)
+        return -1;
+    struct dirent *de;
+    while ((de = next_entry(d))) {
         if (rm_entry(dfd, de->d_name, dev, err) < 0)
             return -1;
     }
@@ -234,18 +253,11 @@ static int chown_entry(int dirfd, const char *name, const char *where, const str
 static int chown_children(int dfd, const char *where, dev_t dev, uid_t uid, gid_t gid,
                           struct sk_error *err)
 {
-    int fd = dup(dfd);
-    if (fd < 0)
-        return sk_error_errno(err, errno, "dup");
-    _cleanup_closedir_ DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return sk_error_errno(err, errno, "opendir %s", where);
-    }
+    _cleanup_closedir_ DIR *d = opendir_dup(dfd, where, err);
+    if (!d)
+        return -1;
     struct dirent *de;
-    while ((errno = 0, de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
+    while ((de = next_entry(d))) {
         struct stat st;
         if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
             if (errno == ENOENT)
