@@ -100,9 +100,23 @@ int cmd_create_container(struct engine *e, struct cmd_create_args *a, char id[65
  * passed through (the command's options). */
 typedef int (*per_container_fn)(struct engine *e, const char *what, void *data, char id[65],
                                 struct sk_error *err);
-int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, char **names,
-                          bool all, bool latest, void *data, bool ignore, per_container_fn fn,
-                          bool print_given, int missing_code);
+struct cmd_each {
+    const char *what; /* the command, for its errors */
+    bool all, latest;
+    bool ignore;       /* --ignore: a missing container is no error */
+    bool running_only; /* with all: only the running containers (kill -a) */
+    bool print_given;  /* print the names as given, else the IDs (always with -a / -l) */
+    per_container_fn fn;
+    void *data;
+    /* The exit code once fn failed with err, from status, the one so far
+     * (every container is still tried); NULL: 125. */
+    int (*status)(int status, const struct sk_error *err);
+};
+int cmd_run_on_containers(const struct cmd_globals *g, const struct cmd_each *o, int n,
+                          char **names);
+/* The newest container's ID (--latest) in id: 0, or the exit code after
+ * printing the error, none (the message) when there is no container. */
+int cmd_latest(struct engine *e, const char *none, char id[65]);
 
 /* Commands. */
 int cmd_create(const struct cmd_globals *g, int argc, char **argv);

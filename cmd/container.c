@@ -10,22 +10,19 @@
 #include <string.h>
 #include <time.h>
 
-/* Run fn on every named container, printing what was given (or the ID);
- * exit missing_code when a container is not found (podman: 1 for rm, 125
- * for the others), 125 for other failures. */
-static int for_each(struct engine *e, char **names, int n, void *data, bool ignore_missing,
-                    per_container_fn fn, bool print_given, int missing_code)
+/* Run o->fn on every named container, printing what was given (or the ID). */
+static int for_each(struct engine *e, char **names, int n, const struct cmd_each *o,
+                    bool print_given)
 {
     int status = 0;
     for (int i = 0; i < n; i++) {
         struct sk_error err = {0};
         char id[65];
-        if (fn(e, names[i], data, id, &err) < 0) {
-            if (ignore_missing && err.code == ENOENT)
+        if (o->fn(e, names[i], o->data, id, &err) < 0) {
+            if (o->ignore && err.code == ENOENT)
                 continue;
             cmd_fail(&err);
-            if (status == 0 || status == 1)
-                status = err.code == ENOENT ? missing_code : EXIT_ENGINE;
+            status = o->status ? o->status(status, &err) : EXIT_ENGINE;
             continue;
         }
         printf("%s\n", print_given ? names[i] : id);
@@ -33,17 +30,43 @@ static int for_each(struct engine *e, char **names, int n, void *data, bool igno
     return status;
 }
 
-/* All container IDs, for -a. */
-static char **all_ids(struct engine *e, struct sk_error *err)
+/* The IDs -a / -l stand for: every container (newest first; only the running
+ * ones with running_only), or the newest (none when there is no container). */
+static char **target_ids(struct engine *e, bool latest, bool running_only, struct sk_error *err)
 {
-    _cleanup_json_ json_t *list = NULL;
-    if (engine_containers_list(e, &list, err) < 0)
-        return NULL;
     char **ids = sk_calloc(1, sizeof(char *));
+    if (latest) {
+        char id[65];
+        int r = engine_container_latest(e, id, err);
+        if (r < 0) {
+            sk_strv_free(ids);
+            return NULL;
+        }
+        if (r > 0)
+            sk_strv_push(&ids, id);
+        return ids;
+    }
+    _cleanup_json_ json_t *list = NULL;
+    if (engine_containers_list(e, &list, err) < 0) {
+        sk_strv_free(ids);
+        return NULL;
+    }
     size_t i;
     json_t *c;
-    json_array_foreach(list, i, c) sk_strv_push(&ids, sk_json_str(c, "id"));
+    json_array_foreach(list, i, c) {
+        if (!running_only || strcmp(sk_json_str(c, "status") ?: "", "running") == 0)
+            sk_strv_push(&ids, sk_json_str(c, "id"));
+    }
     return ids;
+}
+
+int cmd_latest(struct engine *e, const char *none, char id[65])
+{
+    struct sk_error err = {0};
+    int r = engine_container_latest(e, id, &err);
+    if (r < 0)
+        return cmd_fail(&err);
+    return r == 0 ? cmd_failf("%s", none) : 0;
 }
 
 static int init_one(struct engine *e, const char *what, void *data, char id[65],
@@ -68,32 +91,28 @@ int cmd_init(const struct cmd_globals *g, int argc, char **argv)
         all = all || ch == 'a';
         latest = latest || ch == 'l';
     }
-    return cmd_run_on_containers(g, "init", argc - optind, argv + optind, all, latest, NULL,
-                                 false, init_one, false, EXIT_ENGINE);
+    struct cmd_each o = {.what = "init", .all = all, .latest = latest, .fn = init_one};
+    return cmd_run_on_containers(g, &o, argc - optind, argv + optind);
 }
 
-int cmd_run_on_containers(const struct cmd_globals *g, const char *what, int n, char **names,
-                          bool all, bool latest, void *data, bool ignore,
-                          per_container_fn fn, bool print_given, int missing_code)
+int cmd_run_on_containers(const struct cmd_globals *g, const struct cmd_each *o, int n,
+                          char **names)
 {
-    if (!all && !latest && n == 0)
-        return cmd_failf("%s: requires at least one container name or ID (or --all)", what);
-    if ((all || latest) && n > 0)
-        return cmd_failf("%s: --all and --latest take no container names", what);
+    if (!o->all && !o->latest && n == 0)
+        return cmd_failf("%s: requires at least one container name or ID (or --all)", o->what);
+    if ((o->all || o->latest) && n > 0)
+        return cmd_failf("%s: --all and --latest take no container names", o->what);
     _cleanup_engine_ struct engine *e = NULL;
     int rc = cmd_open_engine(g, &e);
     if (rc)
         return rc;
-    if (!all && !latest)
-        return for_each(e, names, n, data, ignore, fn, print_given, missing_code);
+    if (!o->all && !o->latest)
+        return for_each(e, names, n, o, o->print_given);
     struct sk_error err = {0};
-    _cleanup_strv_ char **ids = all_ids(e, &err);
+    _cleanup_strv_ char **ids = target_ids(e, o->latest, o->running_only, &err);
     if (!ids)
         return cmd_fail(&err);
-    int count = (int)sk_strv_len(ids);
-    if (latest && count > 1)
-        count = 1; /* newest first */
-    return for_each(e, ids, count, data, ignore, fn, false, missing_code);
+    return for_each(e, ids, (int)sk_strv_len(ids), o, false);
 }
 
 struct rm_opts {
@@ -112,6 +131,13 @@ static int rm_status(int status, const struct sk_error *err)
     return status ? status : EXIT_ENGINE;
 }
 
+static int rm_one(struct engine *e, const char *what, void *data, char id[65],
+                  struct sk_error *err)
+{
+    const struct rm_opts *o = data;
+    return engine_container_remove(e, what, o->force, o->timeout, id, err);
+}
+
 int cmd_rm(const struct cmd_globals *g, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -120,17 +146,21 @@ int cmd_rm(const struct cmd_globals *g, int argc, char **argv)
         {"volumes", no_argument, NULL, 'v'}, {"time", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
     };
-    bool all = false, ignore = false, latest = false, timed = false;
+    bool timed = false;
     struct rm_opts o = {.timeout = -1};
+    /* Every container is tried: a running one (without --force) or a missing
+     * one is reported and the others are still removed. */
+    struct cmd_each each = {.what = "rm", .print_given = true, .fn = rm_one, .data = &o,
+                            .status = rm_status};
     int ch, rc = 0;
     optind = 1;
     while ((ch = cmd_getopt(cmd_find("rm"), argc, argv, "afilvt:h", longopts, &rc)) != -1) {
         if (ch == -2)
             return rc;
-        all = all || ch == 'a';
+        each.all = each.all || ch == 'a';
         o.force = o.force || ch == 'f';
-        ignore = ignore || ch == 'i';
-        latest = latest || ch == 'l';
+        each.ignore = each.ignore || ch == 'i';
+        each.latest = each.latest || ch == 'l';
         if (ch == 't') {
             if (cmd_parse_seconds("--time", optarg, &o.timeout) < 0)
                 return EXIT_ENGINE;
@@ -139,43 +169,7 @@ int cmd_rm(const struct cmd_globals *g, int argc, char **argv)
     }
     if (timed && !o.force)
         return cmd_failf("rm: --force must be specified to use the --time option");
-    int n = argc - optind;
-    if (!all && !latest && n == 0)
-        return cmd_failf("rm: requires at least one container name or ID (or --all)");
-    if ((all || latest) && n > 0)
-        return cmd_failf("rm: --all and --latest take no container names");
-    _cleanup_engine_ struct engine *e = NULL;
-    if ((rc = cmd_open_engine(g, &e)))
-        return rc;
-    struct sk_error err = {0};
-    _cleanup_strv_ char **targets = NULL;
-    if (all || latest) {
-        if (!(targets = all_ids(e, &err)))
-            return cmd_fail(&err);
-        if (latest && targets[0] && targets[1]) { /* newest first */
-            free(targets[1]);
-            targets[1] = NULL;
-        }
-    } else {
-        for (int i = optind; i < argc; i++)
-            sk_strv_push(&targets, argv[i]);
-    }
-    /* Every container is tried: a running one (without --force) or a missing
-     * one is reported and the others are still removed. */
-    int status = 0;
-    for (size_t i = 0; targets && targets[i]; i++) {
-        char id[65];
-        sk_error_clear(&err);
-        if (engine_container_remove(e, targets[i], o.force, o.timeout, id, &err) < 0) {
-            if (ignore && err.code == ENOENT)
-                continue;
-            cmd_fail(&err);
-            status = rm_status(status, &err);
-            continue;
-        }
-        printf("%s\n", all || latest ? id : targets[i]);
-    }
-    return status;
+    return cmd_run_on_containers(g, &each, argc - optind, argv + optind);
 }
 
 static int umount_one(struct engine *e, const char *what, void *data, char id[65],
@@ -201,8 +195,9 @@ int cmd_umount(const struct cmd_globals *g, int argc, char **argv)
         force = force || ch == 'f';
         latest = latest || ch == 'l';
     }
-    return cmd_run_on_containers(g, "umount", argc - optind, argv + optind, all, latest, &force,
-                                 false, umount_one, true, EXIT_ENGINE);
+    struct cmd_each o = {.what = "umount", .all = all, .latest = latest, .print_given = true,
+                         .fn = umount_one, .data = &force};
+    return cmd_run_on_containers(g, &o, argc - optind, argv + optind);
 }
 
 int cmd_mount(const struct cmd_globals *g, int argc, char **argv)
@@ -232,12 +227,8 @@ int cmd_mount(const struct cmd_globals *g, int argc, char **argv)
     _cleanup_strv_ char **targets = NULL;
     bool listing = optind == argc && !all && !latest;
     if (all || latest || listing) {
-        if (!(targets = all_ids(e, &err)))
+        if (!(targets = target_ids(e, latest, false, &err)))
             return cmd_fail(&err);
-        if (latest && targets[0] && targets[1]) {
-            free(targets[1]);
-            targets[1] = NULL;
-        }
     } else {
         for (int i = optind; i < argc; i++)
             sk_strv_push(&targets, argv[i]);

@@ -50,8 +50,9 @@ int cmd_stop(const struct cmd_globals *g, int argc, char **argv)
     int rc = parse_stop_args("stop", argc, argv, &a);
     if (rc >= 0)
         return rc;
-    return cmd_run_on_containers(g, "stop", argc - optind, argv + optind, a.all, a.latest,
-                                 &a.timeout, a.ignore, stop_one, true, EXIT_ENGINE);
+    struct cmd_each o = {.what = "stop", .all = a.all, .latest = a.latest, .ignore = a.ignore,
+                         .print_given = true, .fn = stop_one, .data = &a.timeout};
+    return cmd_run_on_containers(g, &o, argc - optind, argv + optind);
 }
 
 static int restart_one(struct engine *e, const char *what, void *data, char id[65],
@@ -67,8 +68,9 @@ int cmd_restart(const struct cmd_globals *g, int argc, char **argv)
     int rc = parse_stop_args("restart", argc, argv, &a);
     if (rc >= 0)
         return rc;
-    return cmd_run_on_containers(g, "restart", argc - optind, argv + optind, a.all, a.latest,
-                                 &a.timeout, a.ignore, restart_one, true, EXIT_ENGINE);
+    struct cmd_each o = {.what = "restart", .all = a.all, .latest = a.latest, .ignore = a.ignore,
+                         .print_given = true, .fn = restart_one, .data = &a.timeout};
+    return cmd_run_on_containers(g, &o, argc - optind, argv + optind);
 }
 
 static int kill_one(struct engine *e, const char *what, void *data, char id[65],
@@ -95,29 +97,11 @@ int cmd_kill(const struct cmd_globals *g, int argc, char **argv)
         if (ch == 's' && (sig = sk_signal_parse(optarg)) <= 0)
             return cmd_failf("kill: invalid signal \"%s\"", optarg);
     }
-    if (all && argc == optind) { /* podman kill -a skips containers that do not run */
-        _cleanup_engine_ struct engine *e = NULL;
-        if ((rc = cmd_open_engine(g, &e)))
-            return rc;
-        _cleanup_json_ json_t *list = NULL;
-        struct sk_error err = {0};
-        if (engine_containers_list(e, &list, &err) < 0)
-            return cmd_fail(&err);
-        size_t i;
-        json_t *c;
-        json_array_foreach(list, i, c) {
-            if (strcmp(sk_json_str(c, "status") ?: "", "running") != 0)
-                continue;
-            char id[65];
-            if (engine_container_kill(e, sk_json_str(c, "id"), sig, id, &err) < 0)
-                rc = cmd_fail(&err);
-            else
-                printf("%s\n", id);
-        }
-        return rc;
-    }
-    return cmd_run_on_containers(g, "kill", argc - optind, argv + optind, all, latest, &sig,
-                                 false, kill_one, true, EXIT_ENGINE);
+    /* podman kill -a skips containers that do not run (and -a wins over -l) */
+    struct cmd_each o = {.what = "kill", .all = all, .latest = latest && !all,
+                         .running_only = true, .print_given = true, .fn = kill_one,
+                         .data = &sig};
+    return cmd_run_on_containers(g, &o, argc - optind, argv + optind);
 }
 
 int cmd_wait(const struct cmd_globals *g, int argc, char **argv)
@@ -145,15 +129,12 @@ int cmd_wait(const struct cmd_globals *g, int argc, char **argv)
     if ((rc = cmd_open_engine(g, &e)))
         return rc;
     char **names = argv + optind;
-    _cleanup_json_ json_t *list = NULL;
-    const char *newest = NULL;
+    char newest[65];
+    char *latest_names[] = {newest};
     if (latest) {
-        struct sk_error err = {0};
-        if (engine_containers_list(e, &list, &err) < 0)
-            return cmd_fail(&err);
-        if (!(newest = sk_json_str(json_array_get(list, 0), "id")))
-            return cmd_failf("wait: no containers");
-        names = (char **)&newest;
+        if ((rc = cmd_latest(e, "wait: no containers", newest)))
+            return rc;
+        names = latest_names;
         n = 1;
     }
     for (int i = 0; i < n; i++) {

@@ -119,12 +119,10 @@ int cmd_logs(const struct cmd_globals *g, int argc, char **argv)
     struct sk_error err = {0};
     _cleanup_strv_ char **targets = NULL;
     if (latest) {
-        _cleanup_json_ json_t *list = NULL;
-        if (engine_containers_list(e, &list, &err) < 0)
-            return cmd_fail(&err);
-        if (json_array_size(list) == 0)
-            return cmd_failf("no containers to show the logs of");
-        sk_strv_push(&targets, sk_json_str(json_array_get(list, 0), "id"));
+        char id[65];
+        if ((rc = cmd_latest(e, "no containers to show the logs of", id)))
+            return rc;
+        sk_strv_push(&targets, id);
     } else {
         for (int i = optind; i < argc; i++)
             sk_strv_push(&targets, argv[i]);

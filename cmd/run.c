@@ -57,9 +57,11 @@ int cmd_start(const struct cmd_globals *g, int argc, char **argv)
     if (o.stdin && !o.attach)
         o.attach = n == 1; /* podman: -i alone attaches too */
     struct sk_error err = {0};
-    if (!o.attach)
-        return cmd_run_on_containers(g, "start", n, argv + optind, all, latest, &o, false,
-                                     start_one, true, EXIT_ENGINE);
+    if (!o.attach) {
+        struct cmd_each each = {.what = "start", .all = all, .latest = latest,
+                                .print_given = true, .fn = start_one, .data = &o};
+        return cmd_run_on_containers(g, &each, n, argv + optind);
+    }
     _cleanup_engine_ struct engine *e = NULL;
     if ((rc = cmd_open_engine(g, &e)))
         return rc;

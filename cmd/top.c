@@ -33,12 +33,10 @@ int cmd_top(const struct cmd_globals *g, int argc, char **argv)
     struct sk_error err = {0};
     _cleanup_free_ char *target = NULL;
     if (latest) {
-        _cleanup_json_ json_t *list = NULL;
-        if (engine_containers_list(e, &list, &err) < 0)
-            return cmd_fail(&err);
-        if (json_array_size(list) == 0)
-            return cmd_failf("no containers to list the processes of");
-        target = sk_strdup(sk_json_str(json_array_get(list, 0), "id"));
+        char id[65];
+        if ((rc = cmd_latest(e, "no containers to list the processes of", id)))
+            return rc;
+        target = sk_strdup(id);
     } else {
         target = sk_strdup(argv[optind++]);
     }

@@ -67,25 +67,6 @@ static int resolve_image(struct engine *e, const struct engine_create_opts *o, j
     return engine_image_lookup(e, id, ret, err);
 }
 
-/* podman's rules: --entrypoint replaces the image's and clears its Cmd; a
- * command on the command line replaces Cmd. */
-static json_t *effective_command(json_t *image_cfg, json_t *flags)
-{
-    json_t *c = json_object_get(image_cfg, "config");
-    json_t *ep = json_object_get(flags, "entrypoint");
-    json_t *cmd = json_object_get(flags, "command");
-    json_t *out = json_array();
-    json_t *use_ep = ep ? ep : json_object_get(c, "Entrypoint");
-    json_t *use_cmd = json_array_size(cmd) ? cmd : ep ? NULL : json_object_get(c, "Cmd");
-    if (json_is_string(use_ep))
-        json_array_append(out, use_ep);
-    else if (json_is_array(use_ep))
-        json_array_extend(out, use_ep);
-    if (json_is_array(use_cmd))
-        json_array_extend(out, use_cmd);
-    return out;
-}
-
 static const char *default_driver(struct engine *e, const char *asked)
 {
     return asked ? asked : engine_storage_driver(e);
@@ -114,7 +95,7 @@ int engine_container_create(struct engine *e, const struct engine_create_opts *o
     json_t *names = json_object_get(image, "names");
     const char *image_name = json_string_value(json_array_get(names, 0));
     json_t *config = json_pack("{s:O, s:o, s:s}", "flags", flags, "command",
-                               effective_command(image_cfg, flags), "imageName",
+                               spec_process_args(image_cfg, flags), "imageName",
                                image_name ? image_name : o->image);
     struct storage_container_new in = {
         .name = sk_json_str(flags, "name"),
@@ -372,6 +353,28 @@ int engine_containers_list(struct engine *e, json_t **ret, struct sk_error *err)
     free(v);
     *ret = out;
     return 0;
+}
+
+int engine_container_latest(struct engine *e, char ret_id[65], struct sk_error *err)
+{
+    _cleanup_json_ json_t *all = NULL;
+    if (storage_containers_read(e->st, &all, err) < 0)
+        return -1;
+    const char *newest = NULL, *when = NULL;
+    size_t i;
+    json_t *c;
+    json_array_foreach(all, i, c) { /* the first of equals, as the stable sort of the list */
+        const char *created = sk_json_str(c, "created") ?: "";
+        if (sk_json_str(c, "id") && (!when || strcmp(created, when) > 0)) {
+            newest = sk_json_str(c, "id");
+            when = created;
+        }
+    }
+    ret_id[0] = '\0';
+    if (!newest)
+        return 0;
+    snprintf(ret_id, 65, "%s", newest);
+    return 1;
 }
 
 int engine_image_users(struct engine *e, const char *image_id, json_t **ret,

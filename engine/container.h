@@ -48,6 +48,9 @@ int engine_container_remove(struct engine *e, const char *what, bool force, int 
                             char ret_id[65], struct sk_error *err);
 /* Records, newest first, each with "status" filled in. */
 int engine_containers_list(struct engine *e, json_t **ret, struct sk_error *err);
+/* The newest container's ID (by its record's "created", no live status
+ * computed): 1, or 0 and "" when there is no container. For --latest. */
+int engine_container_latest(struct engine *e, char ret_id[65], struct sk_error *err);
 /* podman-style inspect document. */
 int engine_container_inspect(struct engine *e, const char *what, json_t **ret,
                              struct sk_error *err);

@@ -59,13 +59,11 @@ static int find_container(struct engine *e, const char *what, json_t **ret, stru
 {
     if (what)
         return storage_container_lookup(e->st, what, ret, err);
-    _cleanup_json_ json_t *all = NULL;
-    if (engine_containers_list(e, &all, err) < 0)
-        return -1;
-    if (json_array_size(all) == 0)
-        return sk_error_set(err, ENOENT, "no containers to exec into (--latest)");
-    *ret = json_incref(json_array_get(all, 0));
-    return 0;
+    char id[65];
+    int r = engine_container_latest(e, id, err);
+    if (r <= 0)
+        return r < 0 ? -1 : sk_error_set(err, ENOENT, "no containers to exec into (--latest)");
+    return storage_container_lookup(e->st, id, ret, err);
 }
 
 /* Set KEY=VALUE in a JSON array of strings, replacing an entry for KEY. */

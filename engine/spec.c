@@ -424,17 +424,15 @@ static json_t *build_env(const struct spec_context *ctx, const char *hostname,
     return env;
 }
 
-/* podman's rules: --entrypoint replaces the image's and drops the image's Cmd;
- * a command on the command line replaces Cmd. */
-static int build_args(const struct spec_context *ctx, json_t **ret, struct sk_error *err)
+json_t *spec_process_args(const json_t *image_config, const json_t *flags)
 {
-    const json_t *img = image_runtime_config(ctx->image_config);
-    json_t *ep = json_object_get(ctx->flags, "entrypoint");
-    json_t *cmd = json_object_get(ctx->flags, "command");
+    const json_t *img = image_runtime_config(image_config);
+    json_t *ep = json_object_get(flags, "entrypoint");
+    json_t *cmd = json_object_get(flags, "command");
     if (!ep)
         ep = json_object_get(img, "Entrypoint");
     if (json_array_size(cmd) == 0)
-        cmd = json_object_get(ctx->flags, "entrypoint") ? NULL : json_object_get(img, "Cmd");
+        cmd = json_object_get(flags, "entrypoint") ? NULL : json_object_get(img, "Cmd");
     json_t *args = json_array();
     size_t i;
     json_t *v;
@@ -446,6 +444,12 @@ static int build_args(const struct spec_context *ctx, json_t **ret, struct sk_er
                 json_array_append(args, v);
         }
     }
+    return args;
+}
+
+static int build_args(const struct spec_context *ctx, json_t **ret, struct sk_error *err)
+{
+    json_t *args = spec_process_args(ctx->image_config, ctx->flags);
     if (json_array_size(args) == 0) {
         json_decref(args);
         return sk_error_set(err, EINVAL,

@@ -68,6 +68,11 @@ char *spec_resolv_conf(const char *host, bool host_network);
 int spec_signal_parse(const char *s);
 /* "SIGTERM" for 15, "SIGRTMIN+3", or the number as text; buf has 24 bytes. */
 const char *spec_signal_name(int sig, char buf[24]);
+/* The container's process.args, by podman's rules: --entrypoint replaces the
+ * image's Entrypoint and drops its Cmd; a command on the command line replaces
+ * Cmd. Empty when there is neither (the caller decides whether that fails).
+ * The one source of the rule: the OCI spec and inspect's Path/Args, ps's COMMAND. */
+json_t *spec_process_args(const json_t *image_config, const json_t *flags);
 /* The signal `stop` sends: --stop-signal, else the image's StopSignal, else SIGTERM. */
 int spec_stop_signal(const json_t *image_config, const json_t *flags);
 /* The container's hostname: -h, the host's with --uts host / --network host,
