@@ -139,6 +139,17 @@ static int prune_images(struct engine *e, bool all, struct pruned *p)
     return engine_images_prune(e, all, &r, &err) < 0 ? cmd_fail(&err) : 0;
 }
 
+/* Unless forced, the user's yes to warning; then the engine. *ret_engine stays
+ * NULL when either says no: the return value is then the exit code. */
+static int confirmed_engine(const struct cmd_globals *g, bool force, const char *warning,
+                            struct engine **ret_engine)
+{
+    int ok = force ? 1 : confirm(warning);
+    if (ok <= 0)
+        return ok < 0 ? EXIT_ENGINE : 0;
+    return cmd_open_engine(g, ret_engine);
+}
+
 int cmd_container_prune(const struct cmd_globals *g, int argc, char **argv)
 {
     struct prune_args a = {0};
@@ -147,12 +158,10 @@ int cmd_container_prune(const struct cmd_globals *g, int argc, char **argv)
         return a.exit;
     }
     _cleanup_strv_ char **filters = a.filters;
-    int ok = a.force ? 1 : confirm("WARNING! This will remove all non running containers.\n");
-    if (ok <= 0)
-        return ok < 0 ? EXIT_ENGINE : 0;
     _cleanup_engine_ struct engine *e = NULL;
-    int rc;
-    if ((rc = cmd_open_engine(g, &e)))
+    int rc = confirmed_engine(g, a.force, "WARNING! This will remove all non running containers.\n",
+                              &e);
+    if (!e)
         return rc;
     struct pruned p = {0};
     rc = prune_containers(e, filters, &p);
@@ -166,15 +175,13 @@ int cmd_image_prune(const struct cmd_globals *g, int argc, char **argv)
         sk_strv_free(a.filters);
         return a.exit;
     }
-    int ok = a.force ? 1
-             : a.all ? confirm("WARNING! This command removes all images without at least one "
-                               "container associated with them.\n")
-                     : confirm("WARNING! This command removes all dangling images.\n");
-    if (ok <= 0)
-        return ok < 0 ? EXIT_ENGINE : 0;
     _cleanup_engine_ struct engine *e = NULL;
-    int rc;
-    if ((rc = cmd_open_engine(g, &e)))
+    int rc = confirmed_engine(g, a.force,
+                              a.all ? "WARNING! This command removes all images without at least "
+                                      "one container associated with them.\n"
+                                    : "WARNING! This command removes all dangling images.\n",
+                              &e);
+    if (!e)
         return rc;
     struct pruned p = {0};
     rc = prune_images(e, a.all, &p);
@@ -189,20 +196,15 @@ static int system_prune(const struct cmd_globals *g, int argc, char **argv)
         return a.exit;
     }
     _cleanup_strv_ char **filters = a.filters;
-    if (!a.force) {
-        _cleanup_free_ char *warning = sk_asprintf(
-            "WARNING! This command removes:\n"
-            "\t- all stopped containers\n"
-            "\t- %s\n\n",
-            a.all ? "all images without at least one container associated with them"
-                  : "all dangling images");
-        int ok = confirm(warning);
-        if (ok <= 0)
-            return ok < 0 ? EXIT_ENGINE : 0;
-    }
+    _cleanup_free_ char *warning = sk_asprintf(
+        "WARNING! This command removes:\n"
+        "\t- all stopped containers\n"
+        "\t- %s\n\n",
+        a.all ? "all images without at least one container associated with them"
+              : "all dangling images");
     _cleanup_engine_ struct engine *e = NULL;
-    int rc;
-    if ((rc = cmd_open_engine(g, &e)))
+    int rc = confirmed_engine(g, a.force, warning, &e);
+    if (!e)
         return rc;
     struct pruned containers = {.title = "Deleted Containers"};
     struct pruned images = {.title = "Deleted Images"};

@@ -112,6 +112,24 @@ int sk_write_file_replace(const char *path, const void *data, size_t len, mode_t
     return write_replace(path, data, len, mode, false, err);
 }
 
+ssize_t sk_read_small(const char *path, char *buf, size_t size)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n;
+    do
+        n = read(fd, buf, size - 1);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        if (n == 0)
+            errno = ENODATA;
+        return -1;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
 int sk_read_file(const char *path, char **ret_data, size_t *ret_len, struct sk_error *err)
 {
     return sk_read_file_at(AT_FDCWD, path, ret_data, ret_len, err);

@@ -22,6 +22,9 @@ int sk_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 int sk_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
                           struct sk_error *err);
 /* Read a whole file; *ret_data is NUL-terminated (the NUL is not counted). */
+/* Up to size - 1 bytes of a small file (a /proc one) into buf, NUL-ended,
+ * with no allocation: the length, or -1 (errno set; an empty file is -1 too). */
+ssize_t sk_read_small(const char *path, char *buf, size_t size);
 int sk_read_file(const char *path, char **ret_data, size_t *ret_len, struct sk_error *err);
 /* The same for path relative to dirfd. */
 int sk_read_file_at(int dirfd, const char *path, char **ret_data, size_t *ret_len,

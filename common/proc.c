@@ -1,6 +1,7 @@
 /* Process helpers (see proc.h). */
 #include "common/proc.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/util.h"
 
 #include <errno.h>
@@ -19,13 +20,8 @@ static int read_stat(pid_t pid, char *ret_state, unsigned long long *ret_start)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (sk_read_small(path, buf, sizeof(buf)) < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
     char *p = strrchr(buf, ')');
     if (!p || p[1] != ' ')
         return -1;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 
 /* Walk /proc/self/{uid,gid}_map: the host ID that ID 0 maps to (-1 if none)
  * and the number of IDs mapped. The initial namespace maps all 2^32-1 IDs to
@@ -17,13 +18,8 @@ static int read_map(const char *file, long long *ret_zero, unsigned long long *r
 {
     char path[64], buf[4096];
     snprintf(path, sizeof(path), "/proc/self/%s", file);
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (sk_read_small(path, buf, sizeof(buf)) < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
     *ret_zero = -1;
     *ret_count = 0;
     for (char *line = buf; line && *line;) {

@@ -182,11 +182,8 @@ static void kill_orphans(void)
             if (*end || pid <= 0)
                 continue;
             snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-            _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-            ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-            if (n <= 0)
+            if (sk_read_small(path, buf, sizeof(buf)) < 0)
                 continue;
-            buf[n] = '\0';
             const char *rp = strrchr(buf, ')');
             char state;
             long ppid;

@@ -181,3 +181,18 @@ fault_reset() {
 fault_stats() {
 	curl -sSf "http://$REG_FAULT/_stats"
 }
+
+# make_busybox_rootfs DIR: busybox-static with its applets, a passwd and group
+# with root and alice (1000), and the mount points any image has (a user
+# namespace's root could not create them in a rootfs of the host's root).
+make_busybox_rootfs() {
+	local dir=$1 a
+	mkdir -p "$dir/bin" "$dir/etc" "$dir/tmp" "$dir/proc" "$dir/sys" "$dir/dev"
+	cp /bin/busybox "$dir/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$dir/bin/$a"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\n' \
+		>"$dir/etc/passwd"
+	printf 'root:x:0:\nalice:x:1000:\n' >"$dir/etc/group"
+}

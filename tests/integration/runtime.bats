@@ -47,18 +47,8 @@ rt_bg() {
 # make_bundle DIR: a busybox rootfs and skiff's default config, with no
 # terminal, a tmpfs /tmp and `true` as the process.
 make_bundle() {
-	local dir=$1 a
-	# The mount points exist, as in any image (a user namespace's root could
-	# not create them in a rootfs that belongs to the host's root).
-	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/etc" "$dir/rootfs/tmp" "$dir/rootfs/proc" \
-		"$dir/rootfs/sys" "$dir/rootfs/dev"
-	cp /bin/busybox "$dir/rootfs/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$dir/rootfs/bin/$a"
-	done
-	printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\n' \
-		>"$dir/rootfs/etc/passwd"
-	printf 'root:x:0:\nalice:x:1000:\n' >"$dir/rootfs/etc/group"
+	local dir=$1
+	make_busybox_rootfs "$dir/rootfs"
 	if [ ! -e "$dir/config.json" ]; then
 		"$SKIFF" runtime spec -b "$dir"
 	fi

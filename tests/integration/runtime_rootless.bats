@@ -51,16 +51,8 @@ rrt_bg() {
 # and the config `spec --rootless` writes as the user, with no terminal, a
 # writable root whose /tmp anyone may write, and `true` as the process.
 make_rl_bundle() {
-	local dir=$1 a
-	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/etc" "$dir/rootfs/tmp" "$dir/rootfs/proc" \
-		"$dir/rootfs/sys" "$dir/rootfs/dev"
-	cp /bin/busybox "$dir/rootfs/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$dir/rootfs/bin/$a"
-	done
-	printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\n' \
-		>"$dir/rootfs/etc/passwd"
-	printf 'root:x:0:\nalice:x:1000:\n' >"$dir/rootfs/etc/group"
+	local dir=$1
+	make_busybox_rootfs "$dir/rootfs"
 	chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$dir"
 	chmod 1777 "$dir/rootfs/tmp"
 	rrt spec --rootless -b "$dir" || fail "spec --rootless failed"

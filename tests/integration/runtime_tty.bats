@@ -32,15 +32,9 @@ rt() {
 
 # make_bundle TERMINAL CMD...: a busybox bundle running CMD.
 make_bundle() {
-	local terminal=$1 a
+	local terminal=$1
 	shift
-	mkdir -p "$BUNDLE/rootfs/bin" "$BUNDLE/rootfs/etc" "$BUNDLE/rootfs/tmp" \
-		"$BUNDLE/rootfs/proc" "$BUNDLE/rootfs/sys" "$BUNDLE/rootfs/dev"
-	cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$BUNDLE/rootfs/bin/$a"
-	done
-	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$BUNDLE/rootfs/etc/passwd"
+	make_busybox_rootfs "$BUNDLE/rootfs"
 	"$SKIFF" runtime spec -b "$BUNDLE"
 	local args
 	args=$(printf '%s\n' "$@" | jq -Rs 'split("\n")[:-1]')
