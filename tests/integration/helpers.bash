@@ -196,3 +196,14 @@ make_busybox_rootfs() {
 		>"$dir/etc/passwd"
 	printf 'root:x:0:\nalice:x:1000:\n' >"$dir/etc/group"
 }
+
+# wait_status ID STATUS: poll (up to 5 s) until the runtime says the
+# container has STATUS (state_field ID FIELD comes from the test file).
+wait_status() {
+	local i
+	for i in $(seq 50); do
+		[ "$(state_field "$1" status)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "container $1 never became $2 (is $(state_field "$1" status))"
+}

@@ -84,16 +84,6 @@ state_field() {
 	rt state "$1" | jq -r ".$2"
 }
 
-# wait_status ID STATUS: poll (up to 5 s) until the container has STATUS.
-wait_status() {
-	local i
-	for i in $(seq 50); do
-		[ "$(state_field "$1" status)" = "$2" ] && return 0
-		sleep 0.1
-	done
-	fail "container $1 never became $2 (is $(state_field "$1" status))"
-}
-
 # assert_error WORD...: as helpers.bash's, for the runtime's exit status 1.
 assert_error() { ERR_STATUS=1 assert_skiff_error "$@"; }
 

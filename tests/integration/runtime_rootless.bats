@@ -86,15 +86,6 @@ state_field() {
 	rrt state "$1" | jq -r ".$2"
 }
 
-wait_status() {
-	local i
-	for i in $(seq 50); do
-		[ "$(state_field "$1" status)" = "$2" ] && return 0
-		sleep 0.1
-	done
-	fail "container $1 never became $2 (is $(state_field "$1" status))"
-}
-
 # The last `run --separate-stderr` exited 1 with one stderr line
 # "skiff: error: ..." mentioning each WORD (after the note on cgroups, when
 # the error came after it).
